@@ -1,0 +1,136 @@
+#include "api/common.h"
+
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+
+#include "domain/json_text.h"
+#include "http/dispatcher.h"
+#include "http/problem.h"
+#include "util/log.h"
+
+namespace autoql::api {
+namespace {
+
+bool isJsonMediaType(std::string_view value) {
+  const std::string_view type = value.substr(0, value.find(';'));
+  std::string_view trimmed = type;
+  while (!trimmed.empty() && trimmed.back() == ' ') {
+    trimmed.remove_suffix(1);
+  }
+  if (http::equalsIgnoreCase(trimmed, "application/json")) {
+    return true;
+  }
+  // Structured syntax suffix (RFC 6839), e.g. application/merge-patch+json.
+  return trimmed.size() > 5 && http::equalsIgnoreCase(trimmed.substr(trimmed.size() - 5), "+json");
+}
+
+std::optional<std::uint64_t> parseDigits(std::string_view text) {
+  if (text.empty() || text.size() > 19) {
+    return std::nullopt;
+  }
+  std::uint64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size()) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+}  // namespace
+
+Result<boost::json::value, http::Response> readJsonBody(const http::Request& request,
+                                                        const ApiLimits& limits, bool any_type) {
+  const auto type = request.header("Content-Type");
+  if (!any_type && type && !isJsonMediaType(*type)) {
+    return http::problemResponse(415, "unsupported_media_type", "Unsupported media type",
+                                 "The body must be sent as Content-Type: application/json.");
+  }
+  if (request.body.empty()) {
+    return http::problemResponse(400, "invalid_json", "Invalid JSON",
+                                 "The request body is empty; a JSON object is expected.");
+  }
+  auto parsed = domain::parseJson(request.body, limits.max_json_depth);
+  if (!parsed) {
+    return http::problemResponse(400, "invalid_json", "Invalid JSON",
+                                 "The body is not valid JSON: " + parsed.error() + ".");
+  }
+  return std::move(parsed).value();
+}
+
+http::Response validationFailed(const domain::FieldErrors& errors) {
+  http::Problem problem{400, "validation_failed", "Validation failed",
+                        "The request has invalid fields; see errors.", {}};
+  for (const auto& error : errors) {
+    problem.errors.emplace_back(error.field, error.message);
+  }
+  return http::problemResponse(problem);
+}
+
+http::Response storeFailure(const Error& error, const http::Request& request,
+                            std::string_view what) {
+  static const auto log = componentLogger("store");
+  switch (error.code) {
+    case Errc::kNotFound:
+      return notFound(what);
+    case Errc::kConflict:
+      log->warn("conflict for {} {}: {} (request {})", http::methodName(request.method),
+                request.route, error.detail, request.request_id);
+      return http::problemResponse(409, "conflict", "Conflict",
+                                   "The request conflicts with the stored state.");
+    case Errc::kUnavailable:
+    case Errc::kOverloaded: {
+      log->warn("database unavailable for {} {}: {} (request {})",
+                http::methodName(request.method), request.route, error.detail,
+                request.request_id);
+      auto response = http::problemResponse(
+          503, "storage_unavailable", "Storage unavailable",
+          "The database cannot serve this request now; nothing was changed. Retry shortly.");
+      response.setHeader("Retry-After", std::to_string(http::kRetryAfterSeconds));
+      return response;
+    }
+    case Errc::kInternal:
+      break;
+  }
+  log->error("database error for {} {}: {} (request {})", http::methodName(request.method),
+             request.route, error.detail, request.request_id);
+  return http::problemResponse(500, "internal_error", "Internal error",
+                               "The server failed to handle this request; it has been logged.");
+}
+
+http::Response notFound(std::string_view what) {
+  return http::problemResponse(404, "not_found", "Not found",
+                               "No " + std::string(what) + " with this id exists.");
+}
+
+std::optional<std::int64_t> parseId(std::string_view text) {
+  auto value = parseDigits(text);
+  if (!value || *value == 0 || *value > static_cast<std::uint64_t>(INT64_MAX)) {
+    return std::nullopt;
+  }
+  return static_cast<std::int64_t>(*value);
+}
+
+std::optional<std::size_t> pagingParam(const http::Request& request, std::string_view name,
+                                       std::size_t max, domain::FieldErrors& errors) {
+  const auto text = request.queryParam(name);
+  if (!text) {
+    return std::nullopt;
+  }
+  auto value = parseDigits(*text);
+  if (!value || *value > max) {
+    errors.push_back({std::string(name), "must be an integer from 0 to " + std::to_string(max)});
+    return std::nullopt;
+  }
+  return static_cast<std::size_t>(*value);
+}
+
+std::optional<std::string> queryString(const http::Request& request, std::string_view name) {
+  auto value = request.queryParam(name);
+  if (!value) {
+    return std::nullopt;
+  }
+  return std::string(*value);
+}
+
+}  // namespace autoql::api

@@ -1,0 +1,51 @@
+// What every API handler shares: reading a JSON body under the limits, the 400 for
+// field errors, the one table that maps a store error to an HTTP status, and the
+// parsing of ids and paging parameters. Pure functions, safe from any thread.
+#pragma once
+
+#include <boost/json/value.hpp>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "domain/validation.h"
+#include "http/message.h"
+#include "util/result.h"
+
+namespace autoql::api {
+
+struct ApiLimits {
+  std::size_t max_json_depth = 64;
+};
+
+// Parses the body as strict JSON. Refuses a Content-Type other than JSON (415: a form or
+// text/plain post from another site's page must not be accepted) unless `any_type`, an
+// empty body, and malformed JSON (400 invalid_json, with where it stopped).
+Result<boost::json::value, http::Response> readJsonBody(const http::Request& request,
+                                                        const ApiLimits& limits,
+                                                        bool any_type = false);
+
+// 400 validation_failed listing every field error.
+http::Response validationFailed(const domain::FieldErrors& errors);
+
+// Maps a store error to its response (kNotFound: 404 naming `what`) and logs it with the
+// request id. The client never sees the error's detail.
+http::Response storeFailure(const Error& error, const http::Request& request,
+                            std::string_view what = "resource");
+
+// 404 not_found for `what` ("dashboard", "notification").
+http::Response notFound(std::string_view what);
+
+// Parses a positive decimal id from a path segment; nullopt for anything else.
+std::optional<std::int64_t> parseId(std::string_view text);
+
+// Parses an optional non-negative integer query parameter no larger than `max`.
+// Appends a field error when present and not valid.
+std::optional<std::size_t> pagingParam(const http::Request& request, std::string_view name,
+                                       std::size_t max, domain::FieldErrors& errors);
+
+// Returns an optional query parameter as a string.
+std::optional<std::string> queryString(const http::Request& request, std::string_view name);
+
+}  // namespace autoql::api

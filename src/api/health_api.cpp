@@ -1,0 +1,30 @@
+#include "api/health_api.h"
+
+#include "api/common.h"
+#include "http/problem.h"
+
+namespace autoql::api {
+
+HealthApi::HealthApi(storage::Store& store) : store_(store) {}
+
+void HealthApi::registerRoutes(http::Router& router) {
+  // Liveness touches nothing that can block, so it runs on the I/O thread and still
+  // answers when the worker pool is saturated.
+  router.add(
+      http::Method::kGet, "/healthz",
+      [](const http::Request&) { return http::jsonResponse(200, "{\"status\":\"ok\"}"); },
+      http::Execution::kInline);
+  router.add(http::Method::kGet, "/readyz", [this](const auto& r) { return ready(r); });
+}
+
+http::Response HealthApi::ready(const http::Request& request) {
+  auto ping = store_.ping();
+  if (!ping) {
+    http::Response response = storeFailure(ping.error(), request);
+    response.status = 503;
+    return response;
+  }
+  return http::jsonResponse(200, "{\"status\":\"ready\"}");
+}
+
+}  // namespace autoql::api

@@ -1,0 +1,117 @@
+#include "api/webhook_api.h"
+
+#include <spdlog/spdlog.h>
+
+#include "http/problem.h"
+#include "security/crypto.h"
+#include "util/log.h"
+
+namespace autoql::api {
+namespace {
+
+using security::WebhookVerdict;
+
+http::Response message(std::string_view text) {
+  return http::jsonResponse(200, "{\"message\":\"" + std::string(text) + "\"}");
+}
+
+}  // namespace
+
+WebhookApi::WebhookApi(storage::Store& store, const security::WebhookVerifier& verifier,
+                       ApiLimits limits, Clock clock)
+    : store_(store),
+      verifier_(verifier),
+      limits_(limits),
+      clock_(std::move(clock)),
+      log_(componentLogger("webhook")) {}
+
+void WebhookApi::registerRoutes(http::Router& router) {
+  for (const char* path : {"/webhooks/autoql", "/your-webhook"}) {
+    router.add(http::Method::kPost, path, [this](const auto& r) { return receive(r); });
+  }
+}
+
+http::Response WebhookApi::receive(const http::Request& request) {
+  const WebhookVerdict verdict =
+      verifier_.verify(request.header("AutoQL-Timestamp").value_or(""),
+                       request.header("AutoQL-Signature").value_or(""), request.body);
+  if (verdict != WebhookVerdict::kValid) {
+    return refuse(verdict, request);
+  }
+
+  // Only an authenticated body is parsed. Its Content-Type is not checked: the signature
+  // already proves who sent it.
+  auto body = readJsonBody(request, limits_, /*any_type=*/true);
+  if (!body) {
+    return body.error();
+  }
+  auto event = domain::parseEvent(*body);
+  if (!event) {
+    return validationFailed(event.error());
+  }
+  if (!domain::isDataAlertEvent(*event)) {
+    log_->info("ignored event {} (request {})", *event, request.request_id);
+    return message("ignored");
+  }
+  auto notification = domain::parseDataAlert(*body);
+  if (!notification) {
+    return validationFailed(notification.error());
+  }
+
+  notification->received_at_ms = clock_();
+  notification->body_sha256 = security::sha256Hex(request.body);
+  return store(std::move(*notification), request);
+}
+
+http::Response WebhookApi::store(domain::Notification notification, const http::Request& request) {
+  auto outcome = store_.insertNotification(notification);
+  if (!outcome) {
+    return storeFailure(outcome.error(), request);
+  }
+  switch (*outcome) {
+    case storage::InsertOutcome::kInserted:
+      log_->info("stored notification {} for {} user(s) of project {} (request {})",
+                 notification.notification_id, notification.users.size(),
+                 notification.project_id, request.request_id);
+      return message("ok");
+    case storage::InsertOutcome::kDuplicate:
+      return message("duplicate");
+    case storage::InsertOutcome::kConflictingDuplicate:
+      log_->warn("notification {} was delivered again with a different body; kept the first "
+                 "(request {})",
+                 notification.notification_id, request.request_id);
+      return message("duplicate");
+  }
+  return message("duplicate");
+}
+
+http::Response WebhookApi::refuse(WebhookVerdict verdict, const http::Request& request) {
+  switch (verdict) {
+    case WebhookVerdict::kNotConfigured:
+      return http::problemResponse(
+          503, "webhook_not_configured", "Webhook not configured",
+          "No webhook secret is configured on this server, so no delivery can be verified. "
+          "Set --webhook-secret or AUTOQL_WEBHOOK_SECRETS.");
+    case WebhookVerdict::kInvalidTimestamp:
+      log_->warn("refused a delivery: AutoQL-Timestamp missing or not an integer (request {})",
+                 request.request_id);
+      return http::problemResponse(
+          401, "invalid_timestamp", "Invalid timestamp",
+          "AutoQL-Timestamp must be an integer count of milliseconds since the Unix epoch.");
+    case WebhookVerdict::kTimestampOutOfWindow:
+      log_->warn("refused a delivery: timestamp outside the allowed window (request {})",
+                 request.request_id);
+      return http::problemResponse(
+          401, "timestamp_out_of_window", "Timestamp out of window",
+          "AutoQL-Timestamp is too far from the server's clock; the delivery may be a replay.");
+    case WebhookVerdict::kSignatureMismatch:
+    case WebhookVerdict::kValid:
+      break;
+  }
+  log_->warn("refused a delivery: signature mismatch (request {})", request.request_id);
+  return http::problemResponse(
+      401, "signature_mismatch", "Signature mismatch",
+      "AutoQL-Signature does not match the body for any configured secret.");
+}
+
+}  // namespace autoql::api

@@ -1,0 +1,40 @@
+// The Data Alert webhook (DESIGN 3.3): POST /webhooks/autoql and its alias /your-webhook
+// (the Flask sample's path). Verifies the signature over the raw body before parsing
+// anything, stores each notification exactly once, and answers 200 only after the commit.
+// Handlers run on the worker pool; the object must outlive the router.
+#pragma once
+
+#include <memory>
+
+#include "api/common.h"
+#include "http/router.h"
+#include "security/webhook_signature.h"
+#include "storage/store.h"
+#include "util/clock.h"
+
+namespace spdlog {
+class logger;
+}
+
+namespace autoql::api {
+
+class WebhookApi {
+ public:
+  WebhookApi(storage::Store& store, const security::WebhookVerifier& verifier, ApiLimits limits,
+             Clock clock);
+
+  void registerRoutes(http::Router& router);
+
+ private:
+  http::Response receive(const http::Request& request);
+  http::Response refuse(security::WebhookVerdict verdict, const http::Request& request);
+  http::Response store(domain::Notification notification, const http::Request& request);
+
+  storage::Store& store_;
+  const security::WebhookVerifier& verifier_;
+  ApiLimits limits_;
+  Clock clock_;
+  std::shared_ptr<spdlog::logger> log_;
+};
+
+}  // namespace autoql::api

@@ -1,0 +1,238 @@
+#include "app/cli.h"
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <stdexcept>
+#include <thread>
+
+#include "util/units.h"
+
+namespace autoql::app {
+namespace {
+
+// A bad value: reported as one line naming the option, exit status 2.
+class OptionError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Options given as text and converted after parsing, so that each error names its option.
+struct RawOptions {
+  std::string webhook_tolerance = "300s";
+  std::string max_body = "16MiB";
+  std::string max_header = "16KiB";
+  std::string header_timeout = "10s";
+  std::string request_timeout = "30s";
+  std::string idle_timeout = "60s";
+  std::string shutdown_timeout = "10s";
+  std::string log_format = "text";
+  std::vector<std::string> webhook_secrets;
+};
+
+std::vector<std::string> splitList(const std::string& text) {
+  std::vector<std::string> items;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const std::size_t comma = std::min(text.find(',', start), text.size());
+    items.push_back(text.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return items;
+}
+
+std::chrono::milliseconds duration(const std::string& option, const std::string& text,
+                                   std::chrono::milliseconds min, std::chrono::milliseconds max) {
+  const auto value = parseDuration(text);
+  if (!value || *value < min || *value > max) {
+    throw OptionError(option + ": '" + text + "' is not a duration from " +
+                      std::to_string(min.count()) + "ms to " + std::to_string(max.count() / 1000) +
+                      "s (use e.g. 500ms, 30s, 5m)");
+  }
+  return *value;
+}
+
+std::uint64_t size(const std::string& option, const std::string& text, std::uint64_t min,
+                   std::uint64_t max) {
+  const auto value = parseSize(text);
+  if (!value || *value < min || *value > max) {
+    throw OptionError(option + ": '" + text + "' is not a size from " + std::to_string(min) +
+                      " to " + std::to_string(max) + " bytes (use e.g. 64KiB, 16MiB)");
+  }
+  return *value;
+}
+
+void addServerOptions(CLI::App& command, Config& config, RawOptions& raw) {
+  command.add_option("--host", config.host, "Address to listen on")
+      ->envname("AUTOQL_HOST")
+      ->capture_default_str();
+  command.add_option("--port", config.port, "Port to listen on (0: any free port)")
+      ->envname("AUTOQL_PORT")
+      ->capture_default_str();
+  command.add_option("--threads", config.threads, "HTTP I/O threads (default: cores)")
+      ->envname("AUTOQL_THREADS")
+      ->check(CLI::Range(1, 256));
+  command
+      .add_option("--webhook-secret", raw.webhook_secrets,
+                  "Secret that signs Data Alert webhooks (repeatable, for rotation)")
+      ->take_all();
+  command.add_option("--webhook-tolerance", raw.webhook_tolerance,
+                     "Largest clock difference a webhook timestamp may show, either way")
+      ->envname("AUTOQL_WEBHOOK_TOLERANCE")
+      ->capture_default_str();
+  command.add_flag("--insecure-no-auth", config.insecure_no_auth,
+                   "Allow a non-loopback --host although nothing authenticates callers")
+      ->envname("AUTOQL_INSECURE_NO_AUTH");
+  command.add_option("--max-body", raw.max_body, "Largest request body")
+      ->envname("AUTOQL_MAX_BODY")
+      ->capture_default_str();
+  command.add_option("--max-header", raw.max_header, "Largest request header block")
+      ->envname("AUTOQL_MAX_HEADER")
+      ->capture_default_str();
+  command.add_option("--max-json-depth", config.max_json_depth, "Deepest JSON nesting accepted")
+      ->envname("AUTOQL_MAX_JSON_DEPTH")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  command.add_option("--header-timeout", raw.header_timeout, "Time to receive a header block")
+      ->envname("AUTOQL_HEADER_TIMEOUT")
+      ->capture_default_str();
+  command.add_option("--request-timeout", raw.request_timeout, "Time to receive a whole request")
+      ->envname("AUTOQL_REQUEST_TIMEOUT")
+      ->capture_default_str();
+  command.add_option("--idle-timeout", raw.idle_timeout, "Idle keep-alive connection lifetime")
+      ->envname("AUTOQL_IDLE_TIMEOUT")
+      ->capture_default_str();
+  command.add_option("--shutdown-timeout", raw.shutdown_timeout,
+                     "Time requests in flight get to finish on SIGTERM")
+      ->envname("AUTOQL_SHUTDOWN_TIMEOUT")
+      ->capture_default_str();
+  command.add_option("--db-workers", config.db_workers, "Threads running handlers and queries")
+      ->envname("AUTOQL_DB_WORKERS")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+  command.add_option("--db-queue", config.db_queue, "Requests that may wait for a worker")
+      ->envname("AUTOQL_DB_QUEUE")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+}
+
+void addCommonOptions(CLI::App& command, Config& config, RawOptions& raw) {
+  command.add_option("--database", config.database, "sqlite:PATH or sqlite::memory:")
+      ->capture_default_str();
+  command.add_option("--log-format", raw.log_format, "text or json")
+      ->envname("AUTOQL_LOG_FORMAT")
+      ->capture_default_str();
+  command.add_option("--log-level", config.log_level, "trace, debug, info, warn, error or off")
+      ->envname("AUTOQL_LOG_LEVEL")
+      ->capture_default_str();
+}
+
+// The values CLI11 cannot check alone: units, lists, and the two database variables.
+void finishConfig(const CLI::App& command, Config& config, const RawOptions& raw) {
+  using std::chrono::milliseconds;
+  using std::chrono::hours;
+
+  if (command.count("--database") == 0) {
+    if (const char* url = std::getenv("AUTOQL_DATABASE_URL")) {
+      config.database = url;
+    } else if (const char* fallback = std::getenv("DATABASE_URL")) {
+      config.database = fallback;
+    }
+  }
+  if (raw.log_format != "text" && raw.log_format != "json") {
+    throw OptionError("--log-format: '" + raw.log_format + "' is not text or json");
+  }
+  config.log_format = raw.log_format == "json" ? LogFormat::kJson : LogFormat::kText;
+  if (command.get_option_no_throw("--webhook-secret") == nullptr) {
+    return;  // migrate: the server options are not there
+  }
+
+  std::vector<std::string> secrets = raw.webhook_secrets;
+  if (secrets.empty()) {
+    if (const char* list = std::getenv("AUTOQL_WEBHOOK_SECRETS"); list && *list) {
+      secrets = splitList(list);
+    }
+  }
+  for (const std::string& secret : secrets) {
+    if (secret.empty()) {
+      throw OptionError("--webhook-secret: a secret must not be empty");
+    }
+  }
+  config.webhook_secrets = std::move(secrets);
+  config.webhook_tolerance =
+      duration("--webhook-tolerance", raw.webhook_tolerance, milliseconds(1000), hours(24));
+  config.max_body = size("--max-body", raw.max_body, 1, 1024ULL * 1024 * 1024);
+  config.max_header = size("--max-header", raw.max_header, 1024, 1024 * 1024);
+  config.header_timeout =
+      duration("--header-timeout", raw.header_timeout, milliseconds(100), hours(1));
+  config.request_timeout =
+      duration("--request-timeout", raw.request_timeout, milliseconds(100), hours(1));
+  config.idle_timeout = duration("--idle-timeout", raw.idle_timeout, milliseconds(100), hours(24));
+  config.shutdown_timeout =
+      duration("--shutdown-timeout", raw.shutdown_timeout, milliseconds(0), hours(1));
+}
+
+}  // namespace
+
+ParsedCommandLine parseCommandLine(int argc, char** argv) {
+  Invocation invocation;
+  Config& config = invocation.config;
+  config.threads = std::max(1U, std::thread::hardware_concurrency());
+  RawOptions raw;
+
+  CLI::App app{"autoql-backend: dashboards, Data Alert notifications and Query Quick Start "
+               "for applications that embed the AutoQL widgets",
+               "autoql-backend"};
+  app.require_subcommand(1);
+
+  auto* serve = app.add_subcommand("serve", "Run the HTTP server (migrates the schema first)");
+  addServerOptions(*serve, config, raw);
+  addCommonOptions(*serve, config, raw);
+
+  auto* migrate = app.add_subcommand("migrate", "Apply schema migrations and exit");
+  addCommonOptions(*migrate, config, raw);
+
+  auto* webhook = app.add_subcommand("webhook", "Sign or send Data Alert webhook deliveries");
+  webhook->require_subcommand(1);
+  auto* sign = webhook->add_subcommand(
+      "sign", "Print AutoQL-Timestamp and AutoQL-Signature headers for the body on stdin");
+  sign->add_option("--secret", invocation.secret, "Webhook secret")->required();
+  sign->add_option("--timestamp", invocation.timestamp, "Milliseconds since the epoch (default: now)");
+  auto* send = webhook->add_subcommand("send", "POST a signed Data Alert to a running server");
+  send->add_option("url", invocation.url, "Webhook URL, e.g. http://127.0.0.1:5000/webhooks/autoql")
+      ->required();
+  send->add_option("--secret", invocation.secret, "Webhook secret")->required();
+  send->add_option("--file", invocation.file, "Body to send (default: a generated sample alert)");
+
+  auto* version = app.add_subcommand("version", "Print the version");
+
+  try {
+    app.parse(argc, argv);
+    if (serve->parsed()) {
+      invocation.command = Command::kServe;
+      finishConfig(*serve, config, raw);
+    } else if (migrate->parsed()) {
+      invocation.command = Command::kMigrate;
+      finishConfig(*migrate, config, raw);
+    } else if (sign->parsed()) {
+      invocation.command = Command::kWebhookSign;
+    } else if (send->parsed()) {
+      invocation.command = Command::kWebhookSend;
+    } else if (version->parsed()) {
+      invocation.command = Command::kVersion;
+    }
+  } catch (const CLI::CallForHelp& e) {
+    return {std::nullopt, app.exit(e)};
+  } catch (const CLI::CallForAllHelp& e) {
+    return {std::nullopt, app.exit(e)};
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "autoql-backend: %s (see --help)\n", e.what());
+    return {std::nullopt, 2};
+  } catch (const OptionError& e) {
+    std::fprintf(stderr, "autoql-backend: %s\n", e.what());
+    return {std::nullopt, 2};
+  }
+  return {std::move(invocation), 0};
+}
+
+}  // namespace autoql::app

@@ -1,0 +1,188 @@
+#include "app/commands.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/url/parse.hpp>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <sstream>
+
+#include "api/dashboards_api.h"
+#include "api/health_api.h"
+#include "api/notifications_api.h"
+#include "api/webhook_api.h"
+#include "app/logging.h"
+#include "http/client.h"
+#include "http/dispatcher.h"
+#include "http/server.h"
+#include "security/crypto.h"
+#include "security/webhook_signature.h"
+#include "storage/open_store.h"
+#include "util/clock.h"
+#include "util/worker_pool.h"
+
+namespace autoql::app {
+namespace {
+
+std::unique_ptr<storage::Store> openAndMigrate(const Config& config) {
+  if (std::string problem = storage::checkDatabaseUrl(config.database); !problem.empty()) {
+    spdlog::error("--database: {}", problem);
+    return nullptr;
+  }
+  storage::StoreOptions options;
+  options.read_connections = config.db_workers;
+  auto store = storage::openStore(config.database, options);
+  if (!store) {
+    spdlog::error("cannot open the database: {}", store.error().detail);
+    return nullptr;
+  }
+  auto applied = (*store)->migrate();
+  if (!applied) {
+    spdlog::error("cannot migrate the database: {}", applied.error().detail);
+    return nullptr;
+  }
+  spdlog::info("database {} is up to date ({} migration(s) applied now)", config.database,
+               *applied);
+  return std::move(store).value();
+}
+
+http::ServerOptions serverOptions(const Config& config) {
+  http::ServerOptions options;
+  options.host = config.host == "localhost" ? "127.0.0.1" : config.host;
+  options.port = config.port;
+  options.threads = config.threads;
+  options.max_header_bytes = config.max_header;
+  options.max_body_bytes = config.max_body;
+  options.header_timeout = config.header_timeout;
+  options.request_timeout = config.request_timeout;
+  options.idle_timeout = config.idle_timeout;
+  options.shutdown_timeout = config.shutdown_timeout;
+  return options;
+}
+
+// Start-up warnings for configurations that serve, but not safely.
+void warnAboutConfiguration(const Config& config) {
+  if (config.webhook_secrets.empty()) {
+    spdlog::warn("no webhook secret is configured: POST /webhooks/autoql answers 503 until "
+                 "--webhook-secret or AUTOQL_WEBHOOK_SECRETS is set");
+  }
+  spdlog::warn("authentication is off: callers choose project_id and user_id themselves, as "
+               "in the Flask sample; keep the server on a loopback address");
+}
+
+std::string readAll(std::istream& in) {
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// A Data Alert in the shape AutoQL sends, with a fresh notification id.
+std::string sampleAlert() {
+  const std::int64_t now_seconds = systemNowMillis() / 1000;
+  return R"({"event":"data_alert.true","payload":{"notification_id":"nt_)" +
+         security::randomHex(16) +
+         R"(","data_alert_id":"da_sample","project_id":"project1","title":"High Sales",)"
+         R"("message":"You've achieved your sales goal this month","users":["user1","user2"],)"
+         R"("created_at":)" +
+         std::to_string(now_seconds) +
+         R"(,"data_return_query":"total sales this month","query_result":{)"
+         R"("reference_id":"1.1.200","message":"ok","data":{}}}})";
+}
+
+}  // namespace
+
+int runServe(const Config& config) {
+  if (!isLoopbackHost(config.host) && !config.insecure_no_auth) {
+    spdlog::error("--host: refusing to listen on {} without authentication; anyone who can "
+                  "reach it could read and change every user's data. Use a loopback address, "
+                  "or pass --insecure-no-auth if a proxy in front authenticates callers",
+                  config.host);
+    return 2;
+  }
+  auto store = openAndMigrate(config);
+  if (!store) {
+    return 1;
+  }
+  warnAboutConfiguration(config);
+
+  const api::ApiLimits limits{config.max_json_depth};
+  const security::WebhookVerifier verifier(config.webhook_secrets, config.webhook_tolerance,
+                                           systemClock());
+  api::DashboardsApi dashboards(*store, limits);
+  api::WebhookApi webhook(*store, verifier, limits, systemClock());
+  api::NotificationsApi notifications(*store);
+  api::HealthApi health(*store);
+
+  http::Router router;
+  dashboards.registerRoutes(router);
+  webhook.registerRoutes(router);
+  notifications.registerRoutes(router);
+  health.registerRoutes(router);
+
+  WorkerPool workers(config.db_workers, config.db_queue);
+  http::Dispatcher dispatcher(router, workers);
+  http::Server server(serverOptions(config), dispatcher);
+  if (std::string problem = server.listen(); !problem.empty()) {
+    spdlog::error("{}", problem);
+    return 1;
+  }
+  server.run();
+
+  // Handlers still queued finish before the store closes.
+  workers.stop();
+  return 0;
+}
+
+int runMigrate(const Config& config) { return openAndMigrate(config) ? 0 : 1; }
+
+int runWebhookSign(const Invocation& invocation) {
+  const std::string body = readAll(std::cin);
+  const std::string timestamp =
+      invocation.timestamp.value_or(std::to_string(systemNowMillis()));
+  std::printf("AutoQL-Timestamp: %s\nAutoQL-Signature: %s\n", timestamp.c_str(),
+              security::signWebhook(invocation.secret, timestamp, body).c_str());
+  return 0;
+}
+
+int runWebhookSend(const Invocation& invocation) {
+  auto url = boost::urls::parse_uri(invocation.url);
+  if (!url || url->scheme() != "http" || url->host().empty()) {
+    std::fprintf(stderr, "autoql-backend: url: '%s' is not an http:// URL\n",
+                 invocation.url.c_str());
+    return 2;
+  }
+
+  std::string body = sampleAlert();
+  if (!invocation.file.empty()) {
+    std::ifstream file(invocation.file, std::ios::binary);
+    if (!file) {
+      std::fprintf(stderr, "autoql-backend: --file: cannot read '%s'\n", invocation.file.c_str());
+      return 2;
+    }
+    body = readAll(file);
+  }
+
+  const std::string timestamp = std::to_string(systemNowMillis());
+  const std::string target = url->encoded_target().empty() ? "/" : std::string(url->encoded_target());
+  const auto port = static_cast<std::uint16_t>(url->has_port() ? url->port_number() : 80);
+  http::Client client(std::string(url->host()), port, std::chrono::seconds(30));
+  auto response = client.send(
+      "POST", target,
+      {{"Content-Type", "application/json"},
+       {"AutoQL-Timestamp", timestamp},
+       {"AutoQL-Signature", security::signWebhook(invocation.secret, timestamp, body)}},
+      body);
+  if (!response) {
+    std::fprintf(stderr, "autoql-backend: %s\n", response.error().c_str());
+    return 1;
+  }
+  std::printf("%u %s\n", response->status, response->body.c_str());
+  return response->status >= 200 && response->status < 300 ? 0 : 1;
+}
+
+int runVersion() {
+  std::printf("autoql-backend %s\n", AUTOQL_VERSION);
+  return 0;
+}
+
+}  // namespace autoql::app

@@ -1,0 +1,44 @@
+// Everything the command line and the environment configure (DESIGN 2), already
+// validated: the types say what a value means, and every limit has its default here.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace autoql::app {
+
+enum class LogFormat { kText, kJson };
+
+struct Config {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 5000;
+  std::string database = "sqlite:autoql.db";
+  std::size_t threads = 1;  // I/O threads; defaults to the number of cores
+  std::vector<std::string> webhook_secrets;
+  std::chrono::milliseconds webhook_tolerance{300'000};
+  bool insecure_no_auth = false;
+
+  // Limits on untrusted input (DESIGN 6).
+  std::uint64_t max_body = 16 * 1024 * 1024;
+  std::size_t max_header = 16 * 1024;
+  std::size_t max_json_depth = 64;
+  std::chrono::milliseconds header_timeout{10'000};
+  std::chrono::milliseconds request_timeout{30'000};
+  std::chrono::milliseconds idle_timeout{60'000};
+  std::chrono::milliseconds shutdown_timeout{10'000};
+
+  // The worker pool that runs handlers and database calls, and its queue bound.
+  std::size_t db_workers = 16;
+  std::size_t db_queue = 256;
+
+  LogFormat log_format = LogFormat::kText;
+  std::string log_level = "info";
+};
+
+// True for 127.0.0.0/8, ::1 and "localhost": addresses no other machine can reach.
+bool isLoopbackHost(const std::string& host);
+
+}  // namespace autoql::app

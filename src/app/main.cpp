@@ -1,0 +1,42 @@
+// Entry point: parse the command line, set up logging, run the chosen subcommand.
+#include <csignal>
+#include <exception>
+
+#include "app/cli.h"
+#include "app/commands.h"
+#include "app/logging.h"
+
+int main(int argc, char** argv) {
+  using autoql::app::Command;
+
+  auto parsed = autoql::app::parseCommandLine(argc, argv);
+  if (!parsed.invocation) {
+    return parsed.exit_code;
+  }
+  const auto& invocation = *parsed.invocation;
+  if (!autoql::app::setupLogging(invocation.config.log_format, invocation.config.log_level)) {
+    std::fprintf(stderr, "autoql-backend: --log-level: '%s' is not one of trace, debug, info, "
+                 "warn, error, off\n", invocation.config.log_level.c_str());
+    return 2;
+  }
+  // A client that disconnects must not kill the process with SIGPIPE.
+  std::signal(SIGPIPE, SIG_IGN);
+
+  try {
+    switch (invocation.command) {
+      case Command::kServe:
+        return autoql::app::runServe(invocation.config);
+      case Command::kMigrate:
+        return autoql::app::runMigrate(invocation.config);
+      case Command::kWebhookSign:
+        return autoql::app::runWebhookSign(invocation);
+      case Command::kWebhookSend:
+        return autoql::app::runWebhookSend(invocation);
+      case Command::kVersion:
+        return autoql::app::runVersion();
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "autoql-backend: fatal: %s\n", e.what());
+  }
+  return 1;
+}

@@ -1,0 +1,139 @@
+#include "domain/dashboard.h"
+
+#include <array>
+#include <boost/json/serialize.hpp>
+#include <string_view>
+
+#include "domain/json_text.h"
+
+namespace autoql::domain {
+namespace {
+
+namespace json = boost::json;
+
+// Query results the Dashboard widget attaches to tiles at run time. A tile can carry tens
+// of thousands of result rows here; they are re-fetched on display, so never stored.
+constexpr std::array<std::string_view, 2> kRuntimeTileFields{"queryResponse",
+                                                             "secondQueryResponse"};
+
+// Reads an optional string member. Records an error when present but not a string.
+std::optional<std::string> optionalString(const json::object& body, std::string_view field,
+                                          FieldErrors& errors) {
+  const json::value* value = body.if_contains(field);
+  if (value == nullptr) {
+    return std::nullopt;
+  }
+  if (!value->is_string()) {
+    errors.push_back({std::string(field), "must be a string"});
+    return std::nullopt;
+  }
+  return std::string(value->get_string());
+}
+
+void checkString(const std::optional<std::string>& value, std::string_view field,
+                 std::size_t max_chars, FieldErrors& errors) {
+  if (!value) {
+    errors.push_back({std::string(field), "is required"});
+    return;
+  }
+  if (std::string problem = checkText(*value, max_chars); !problem.empty()) {
+    errors.push_back({std::string(field), std::move(problem)});
+  }
+}
+
+// Validates `data` as an array of objects and serializes it without runtime fields.
+std::optional<std::string> tilesJson(const json::value& data, FieldErrors& errors) {
+  if (!data.is_array()) {
+    errors.push_back({"data", "must be an array of tile objects"});
+    return std::nullopt;
+  }
+
+  json::array tiles = data.get_array();
+  bool all_objects = true;
+  for (std::size_t i = 0; i < tiles.size(); ++i) {
+    json::object* tile = tiles[i].if_object();
+    if (tile == nullptr) {
+      errors.push_back({"data[" + std::to_string(i) + "]", "must be an object"});
+      all_objects = false;
+      continue;
+    }
+    for (std::string_view field : kRuntimeTileFields) {
+      tile->erase(field);
+    }
+  }
+  if (!all_objects) {
+    return std::nullopt;
+  }
+  return json::serialize(tiles);
+}
+
+const json::object* requireObject(const json::value& body, FieldErrors& errors) {
+  const json::object* object = body.if_object();
+  if (object == nullptr) {
+    errors.push_back({"", "the body must be a JSON object"});
+  }
+  return object;
+}
+
+}  // namespace
+
+void checkOwner(const std::optional<std::string>& project_id,
+                const std::optional<std::string>& user_id, FieldErrors& errors) {
+  checkString(project_id, "project_id", kMaxProjectIdChars, errors);
+  checkString(user_id, "user_id", kMaxUserIdChars, errors);
+}
+
+Result<NewDashboard, FieldErrors> parseNewDashboard(const json::value& body) {
+  FieldErrors errors;
+  const json::object* object = requireObject(body, errors);
+  if (object == nullptr) {
+    return errors;
+  }
+
+  auto project_id = optionalString(*object, "project_id", errors);
+  auto user_id = optionalString(*object, "user_id", errors);
+  auto name = optionalString(*object, "name", errors);
+  checkOwner(project_id, user_id, errors);
+  checkString(name, "name", kMaxDashboardNameChars, errors);
+
+  std::optional<std::string> data_json = "[]";
+  const json::value* data = object->if_contains("data");
+  if (data != nullptr && !data->is_null()) {
+    data_json = tilesJson(*data, errors);
+  }
+
+  if (!errors.empty()) {
+    return errors;
+  }
+  return NewDashboard{std::move(*project_id), std::move(*user_id), std::move(*name),
+                      std::move(*data_json)};
+}
+
+Result<DashboardChanges, FieldErrors> parseDashboardChanges(const json::value& body) {
+  FieldErrors errors;
+  const json::object* object = requireObject(body, errors);
+  if (object == nullptr) {
+    return errors;
+  }
+
+  DashboardChanges changes;
+  changes.name = optionalString(*object, "name", errors);
+  if (changes.name) {
+    checkString(changes.name, "name", kMaxDashboardNameChars, errors);
+  }
+  if (const json::value* data = object->if_contains("data")) {
+    changes.data_json = tilesJson(*data, errors);
+  }
+
+  const bool has_name = object->contains("name");
+  const bool has_data = object->contains("data");
+  if (!has_name && !has_data) {
+    errors.push_back({"", "the body must contain name, data or both"});
+  }
+  if (!errors.empty()) {
+    return errors;
+  }
+  return changes;
+}
+
+}  // namespace autoql::domain

@@ -1,0 +1,62 @@
+#include "domain/json_text.h"
+
+#include <boost/json/error.hpp>
+#include <boost/json/parse_options.hpp>
+#include <boost/json/stream_parser.hpp>
+
+namespace autoql::domain {
+
+Result<boost::json::value, std::string> parseJson(std::string_view text, std::size_t max_depth) {
+  boost::json::parse_options options;
+  options.max_depth = max_depth;
+  boost::json::stream_parser parser({}, options);
+
+  boost::system::error_code ec;
+  const std::size_t consumed = parser.write(text.data(), text.size(), ec);
+  if (!ec) {
+    parser.finish(ec);
+  }
+  if (ec) {
+    if (ec == boost::json::error::too_deep) {
+      return "nesting is deeper than " + std::to_string(max_depth) + " levels";
+    }
+    return ec.message() + " at byte " + std::to_string(consumed);
+  }
+  return parser.release();
+}
+
+std::size_t countCodePoints(std::string_view utf8) {
+  std::size_t count = 0;
+  for (char c : utf8) {
+    // Continuation bytes look like 10xxxxxx; every other byte starts a code point.
+    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) {
+      ++count;
+    }
+  }
+  return count;
+}
+
+bool hasControlCharacter(std::string_view text) {
+  for (char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7F) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string checkText(std::string_view text, std::size_t max_chars) {
+  if (text.empty()) {
+    return "must not be empty";
+  }
+  if (countCodePoints(text) > max_chars) {
+    return "must be at most " + std::to_string(max_chars) + " characters";
+  }
+  if (hasControlCharacter(text)) {
+    return "must not contain control characters";
+  }
+  return {};
+}
+
+}  // namespace autoql::domain

@@ -1,0 +1,28 @@
+// RFC 9457 problem+json error responses (DESIGN 3.1): the one shape every error takes,
+// whichever layer produces it. Pure functions.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "http/message.h"
+
+namespace autoql::http {
+
+struct Problem {
+  unsigned status = 500;
+  std::string code;    // stable snake_case identifier, e.g. "validation_failed"
+  std::string title;   // short, the same for every occurrence of the code
+  std::string detail;  // this occurrence; never internal text (SQL, exceptions)
+  // Field-level errors for validation problems: {field, message} pairs.
+  std::vector<std::pair<std::string, std::string>> errors;
+};
+
+// Serializes the problem with Content-Type application/problem+json.
+Response problemResponse(const Problem& problem);
+
+// Shorthand for a problem with no field errors.
+Response problemResponse(unsigned status, std::string code, std::string title,
+                         std::string detail);
+
+}  // namespace autoql::http

@@ -1,0 +1,54 @@
+// The routing table: method + path template ("/dashboards/{id}") -> handler. Built once
+// at start-up, then only read, so matching is safe from any thread without locks.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "http/message.h"
+
+namespace autoql::http {
+
+// A handler reads the request (its path parameters already bound) and returns the
+// response. It may throw; the dispatcher turns an escaped exception into a 500.
+using Handler = std::function<Response(const Request&)>;
+
+// Where a handler runs: inline on the I/O thread (only for work that never blocks, such
+// as /healthz) or on the worker pool (everything that touches the database or parses a
+// body).
+enum class Execution { kInline, kWorker };
+
+struct Route {
+  Method method;
+  std::string pattern;
+  std::vector<std::string> parts;  // pattern segments; "{name}" binds one path segment
+  Handler handler;
+  Execution execution;
+};
+
+struct RouteMatch {
+  const Route* route = nullptr;  // null when no route matched path and method
+  std::vector<std::pair<std::string, std::string>> params;
+  // When the path matched but the method did not: the methods it allows, for 405.
+  std::vector<Method> allowed;
+};
+
+class Router {
+ public:
+  // Precondition: `pattern` starts with "/" and has no query.
+  void add(Method method, std::string_view pattern, Handler handler,
+           Execution execution = Execution::kWorker);
+
+  // Finds the route for `method` on the decoded path `segments`. HEAD matches GET routes.
+  // When several templates match, the one with more literal segments wins.
+  RouteMatch match(Method method, const std::vector<std::string>& segments) const;
+
+  const std::vector<Route>& routes() const { return routes_; }
+
+ private:
+  std::vector<Route> routes_;
+};
+
+}  // namespace autoql::http

@@ -1,0 +1,521 @@
+#include "http/server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/url/parse.hpp>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "http/problem.h"
+#include "util/log.h"
+
+namespace autoql::http {
+namespace {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = net::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+// After an error response the connection is closed. What the client is still sending is
+// read and dropped for this long (and this much) first: closing a socket with unread
+// data resets the connection, and the client might lose the response it has not read.
+constexpr std::chrono::seconds kLingerTimeout{2};
+constexpr std::size_t kMaxLingerBytes = 8 * 1024 * 1024;
+// A client-supplied X-Request-Id longer than this, or with other characters than
+// [A-Za-z0-9._:-], is replaced by a generated one (it goes into every log line).
+constexpr std::size_t kMaxRequestIdLength = 128;
+constexpr std::size_t kReadChunk = 4096;
+constexpr std::size_t kMaxLoggedTarget = 200;
+
+Method toMethod(bhttp::verb verb) {
+  switch (verb) {
+    case bhttp::verb::get:
+      return Method::kGet;
+    case bhttp::verb::head:
+      return Method::kHead;
+    case bhttp::verb::post:
+      return Method::kPost;
+    case bhttp::verb::put:
+      return Method::kPut;
+    case bhttp::verb::patch:
+      return Method::kPatch;
+    case bhttp::verb::delete_:
+      return Method::kDelete;
+    case bhttp::verb::options:
+      return Method::kOptions;
+    default:
+      return Method::kOther;
+  }
+}
+
+bool isRequestIdChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+         c == '-' || c == '_' || c == '.' || c == ':';
+}
+
+std::string newRequestId() {
+  thread_local std::mt19937_64 generator{std::random_device{}()};
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::uint64_t bits = generator();
+  std::string id(16, '0');
+  for (char& c : id) {
+    c = kDigits[bits & 0xf];
+    bits >>= 4;
+  }
+  return id;
+}
+
+std::string requestIdFor(const bhttp::request<bhttp::string_body>& message) {
+  const auto given = message["X-Request-Id"];
+  const bool usable = !given.empty() && given.size() <= kMaxRequestIdLength &&
+                      std::all_of(given.begin(), given.end(), isRequestIdChar);
+  return usable ? std::string(given) : newRequestId();
+}
+
+// Splits the origin-form target into decoded path segments and query parameters.
+// Returns false when the target is not a valid origin-form URI.
+bool parseTarget(std::string_view target, Request& request) {
+  auto url = boost::urls::parse_origin_form(target);
+  if (!url) {
+    return false;
+  }
+  for (auto segment : url->segments()) {
+    request.segments.emplace_back(segment);
+  }
+  for (auto param : url->params()) {
+    request.query.emplace_back(param.key, param.value);
+  }
+  return true;
+}
+
+}  // namespace
+
+struct Server::Impl {
+  Impl(ServerOptions opts, Dispatcher& disp)
+      : options(std::move(opts)),
+        dispatcher(disp),
+        log(componentLogger("server")),
+        access(componentLogger("access")),
+        acceptor(net::make_strand(ioc)),
+        signals(ioc, SIGINT, SIGTERM),
+        shutdown_timer(ioc) {}
+
+  void doAccept();
+  void onAccept(beast::error_code ec, tcp::socket socket);
+  void beginShutdown();
+  void sessionEnded(Session* session);
+
+  ServerOptions options;
+  Dispatcher& dispatcher;
+  std::shared_ptr<spdlog::logger> log;
+  std::shared_ptr<spdlog::logger> access;
+
+  // Declared before ioc so that they outlive it: destroying ioc destroys the sessions
+  // still queued in it, and each tells sessionEnded().
+  std::mutex sessions_mutex;
+  std::unordered_map<Session*, std::weak_ptr<Session>> sessions;
+  std::atomic<bool> draining{false};
+  std::atomic<bool> destroying{false};
+
+  net::io_context ioc;
+  tcp::acceptor acceptor;
+  net::signal_set signals;
+  net::steady_timer shutdown_timer;
+};
+
+// One connection. Every member function runs on the connection's strand.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket&& socket, Server::Impl& server)
+      : stream_(std::move(socket)), server_(&server) {}
+
+  ~Session() { server_->sessionEnded(this); }
+
+  void start() {
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+      self->waitForRequest(self->server_->options.header_timeout);
+    });
+  }
+
+  // Closes the connection if it is between requests; otherwise the request in flight
+  // finishes and its response carries Connection: close.
+  void closeIfIdle() {
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+      if (self->idle_) {
+        beast::error_code ignored;
+        self->stream_.socket().close(ignored);
+      }
+    });
+  }
+
+ private:
+  const ServerOptions& options() const { return server_->options; }
+
+  // Waits for the first byte of the next request (up to `timeout`) unless the buffer
+  // already holds one (pipelining).
+  void waitForRequest(std::chrono::milliseconds timeout) {
+    if (buffer_.size() > 0) {
+      return doReadHeader();
+    }
+    if (server_->draining) {
+      return doClose();
+    }
+    idle_ = true;
+    stream_.expires_after(timeout);
+    stream_.async_read_some(buffer_.prepare(kReadChunk),
+                            beast::bind_front_handler(&Session::onFirstBytes, shared_from_this()));
+  }
+
+  void onFirstBytes(beast::error_code ec, std::size_t bytes) {
+    idle_ = false;
+    if (ec) {
+      return;  // closed, timed out or shut down while idle: nothing to answer
+    }
+    buffer_.commit(bytes);
+    doReadHeader();
+  }
+
+  void doReadHeader() {
+    started_ = Clock::now();
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(options().max_header_bytes));
+    parser_->body_limit(options().max_body_bytes);
+    stream_.expires_after(options().header_timeout);
+    bhttp::async_read_header(stream_, buffer_, *parser_,
+                             beast::bind_front_handler(&Session::onReadHeader, shared_from_this()));
+  }
+
+  void onReadHeader(beast::error_code ec, std::size_t) {
+    if (ec) {
+      return failRead(ec);
+    }
+    stream_.expires_at(started_ + options().request_timeout);
+    if (equalsIgnoreCase(parser_->get()[bhttp::field::expect], "100-continue")) {
+      // The client waits for this before sending a large body (curl does from 1 KiB).
+      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      return net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()),
+                              beast::bind_front_handler(&Session::onContinueSent,
+                                                        shared_from_this()));
+    }
+    doReadBody();
+  }
+
+  void onContinueSent(beast::error_code ec, std::size_t) {
+    if (ec) {
+      return closeNow();
+    }
+    doReadBody();
+  }
+
+  void doReadBody() {
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      beast::bind_front_handler(&Session::onReadBody, shared_from_this()));
+  }
+
+  void onReadBody(beast::error_code ec, std::size_t) {
+    if (ec) {
+      return failRead(ec);
+    }
+    stream_.expires_never();  // the handler's time is bounded by the database, not here
+    handleRequest(parser_->release());
+  }
+
+  void handleRequest(bhttp::request<bhttp::string_body> message) {
+    Request request;
+    request.method = toMethod(message.method());
+    request.target = std::string(message.target());
+    request.request_id = requestIdFor(message);
+    keep_alive_ = message.keep_alive();
+    method_ = request.method;
+    method_text_ = std::string(message.method_string());
+    request_id_ = request.request_id;
+    target_ = request.target;
+
+    if (!parseTarget(message.target(), request)) {
+      return respond(problemResponse(400, "bad_request", "Bad request",
+                                     "The request target is not a valid path and query."));
+    }
+    for (const auto& field : message) {
+      request.headers.push_back({std::string(field.name_string()), std::string(field.value())});
+    }
+    request.body = std::move(message.body());
+
+    // The guard keeps run() from returning while a worker holds this request.
+    auto work = net::make_work_guard(server_->ioc);
+    server_->dispatcher.dispatch(
+        std::move(request), [self = shared_from_this(), work](Response response) mutable {
+          net::post(self->stream_.get_executor(),
+                    [self, response = std::move(response)]() mutable {
+                      self->respond(std::move(response));
+                    });
+        });
+  }
+
+  // Answers a request that could not be read, then closes, or closes silently when
+  // there is nobody to answer.
+  void failRead(beast::error_code ec) {
+    if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message ||
+        ec == net::error::eof || ec == net::error::operation_aborted ||
+        ec == net::error::connection_reset) {
+      return closeNow();
+    }
+    keep_alive_ = false;
+    method_text_ = "-";
+    request_id_ = newRequestId();
+    if (ec == beast::error::timeout) {
+      return respond(problemResponse(408, "request_timeout", "Request timeout",
+                                     "The request was not received in time."));
+    }
+    if (ec == bhttp::error::body_limit) {
+      return respond(problemResponse(
+          413, "payload_too_large", "Payload too large",
+          "The body exceeds the limit of " + std::to_string(options().max_body_bytes) +
+              " bytes."));
+    }
+    if (ec == bhttp::error::header_limit) {
+      return respond(problemResponse(
+          431, "headers_too_large", "Request header fields too large",
+          "The header block exceeds " + std::to_string(options().max_header_bytes) +
+              " bytes."));
+    }
+    respond(problemResponse(400, "bad_request", "Bad request",
+                            "The request is not valid HTTP/1.1: " + ec.message() + "."));
+  }
+
+  void respond(Response response) {
+    const bool head = method_ == Method::kHead;
+    const bool keep_alive = keep_alive_ && !server_->draining;
+    response_ = {};
+    response_.version(11);
+    response_.result(response.status);
+    if (response.status != 204) {
+      response_.set(bhttp::field::content_type, response.content_type);
+    }
+    for (const Header& header : response.headers) {
+      response_.set(header.name, header.value);
+    }
+    response_.set("X-Request-Id", request_id_);
+    if (head) {
+      response_.content_length(response.body.size());
+    } else {
+      response_.body() = std::move(response.body);
+      response_.prepare_payload();
+    }
+    response_.keep_alive(keep_alive);
+    route_ = response.route.empty() ? "-" : std::move(response.route);
+
+    stream_.expires_after(options().request_timeout);
+    bhttp::async_write(stream_, response_,
+                       beast::bind_front_handler(&Session::onWrite, shared_from_this()));
+  }
+
+  void onWrite(beast::error_code ec, std::size_t bytes) {
+    const auto elapsed = std::chrono::duration<double, std::milli>(Clock::now() - started_);
+    // Unrouted requests log their path, cut short: the template is not known.
+    server_->access->info("{} {} {} {}B {:.2f}ms id={}", method_text_,
+                          route_ == "-" ? target_.substr(0, kMaxLoggedTarget) : route_,
+                          response_.result_int(), bytes, elapsed.count(), request_id_);
+    if (ec) {
+      return closeNow();
+    }
+    if (!response_.keep_alive()) {
+      return doClose();
+    }
+    waitForRequest(options().idle_timeout);
+  }
+
+  // Half-closes, then drains what the client still sends, then closes (see kLingerTimeout).
+  void doClose() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.expires_after(kLingerTimeout);
+    buffer_.consume(buffer_.size());
+    drain(0);
+  }
+
+  void drain(std::size_t drained) {
+    if (drained > kMaxLingerBytes) {
+      return closeNow();
+    }
+    stream_.async_read_some(buffer_.prepare(kReadChunk),
+                            [self = shared_from_this(), drained](beast::error_code ec,
+                                                                 std::size_t bytes) {
+                              if (ec) {
+                                return self->closeNow();
+                              }
+                              self->drain(drained + bytes);
+                            });
+  }
+
+  void closeNow() {
+    beast::error_code ignored;
+    stream_.socket().close(ignored);
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  bhttp::response<bhttp::string_body> response_;
+  Server::Impl* server_;  // owns the io_context this session runs in, so outlives it
+
+  // The request being answered, for the response and the access log.
+  Clock::time_point started_ = Clock::now();
+  Method method_ = Method::kGet;
+  std::string method_text_ = "-";
+  std::string target_;
+  std::string route_;
+  std::string request_id_;
+  bool keep_alive_ = false;
+  bool idle_ = false;
+};
+
+void Server::Impl::doAccept() {
+  acceptor.async_accept(net::make_strand(ioc),
+                        beast::bind_front_handler(&Impl::onAccept, this));
+}
+
+void Server::Impl::onAccept(beast::error_code ec, tcp::socket socket) {
+  if (ec == net::error::operation_aborted || !acceptor.is_open()) {
+    return;  // shutting down
+  }
+  if (ec) {
+    // Running out of descriptors must not stop the server: log, and keep accepting.
+    log->warn("accept failed: {}", ec.message());
+    return doAccept();
+  }
+
+  auto session = std::make_shared<Session>(std::move(socket), *this);
+  {
+    std::lock_guard lock(sessions_mutex);
+    sessions.emplace(session.get(), session);
+  }
+  session->start();
+  doAccept();
+}
+
+void Server::Impl::beginShutdown() {
+  if (draining.exchange(true)) {
+    return;
+  }
+  beast::error_code ignored;
+  acceptor.close(ignored);
+  signals.cancel(ignored);
+
+  std::vector<std::shared_ptr<Session>> open;
+  {
+    std::lock_guard lock(sessions_mutex);
+    for (auto& [raw, weak] : sessions) {
+      if (auto session = weak.lock()) {
+        open.push_back(std::move(session));
+      }
+    }
+  }
+  log->info("shutting down: finishing {} open connection(s)", open.size());
+  for (const auto& session : open) {
+    session->closeIfIdle();
+  }
+
+  // Requests still running when the timeout expires are abandoned.
+  shutdown_timer.expires_after(options.shutdown_timeout);
+  shutdown_timer.async_wait([this](beast::error_code ec) {
+    if (!ec) {
+      log->warn("shutdown timeout reached; closing the remaining connections");
+      ioc.stop();
+    }
+  });
+  if (open.empty()) {
+    shutdown_timer.cancel();
+  }
+}
+
+void Server::Impl::sessionEnded(Session* session) {
+  std::lock_guard lock(sessions_mutex);
+  sessions.erase(session);
+  if (draining && sessions.empty() && !destroying) {
+    net::post(ioc, [this] { shutdown_timer.cancel(); });
+  }
+}
+
+Server::Server(ServerOptions options, Dispatcher& dispatcher)
+    : impl_(std::make_unique<Impl>(std::move(options), dispatcher)) {}
+
+Server::~Server() { impl_->destroying = true; }
+
+std::string Server::listen() {
+  beast::error_code ec;
+  const auto address = net::ip::make_address(impl_->options.host, ec);
+  if (ec) {
+    return "--host: '" + impl_->options.host + "' is not an IP address";
+  }
+  const tcp::endpoint endpoint{address, impl_->options.port};
+  auto& acceptor = impl_->acceptor;
+  acceptor.open(endpoint.protocol(), ec);
+  if (!ec) {
+    acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  }
+  if (!ec) {
+    acceptor.bind(endpoint, ec);
+  }
+  if (!ec) {
+    acceptor.listen(net::socket_base::max_listen_connections, ec);
+  }
+  if (ec) {
+    return "cannot listen on " + impl_->options.host + ":" +
+           std::to_string(impl_->options.port) + ": " + ec.message();
+  }
+  return {};
+}
+
+std::uint16_t Server::port() const { return impl_->acceptor.local_endpoint().port(); }
+
+void Server::run() {
+  Impl& impl = *impl_;
+  impl.signals.async_wait([&impl](beast::error_code ec, int signal) {
+    if (!ec) {
+      impl.log->info("received signal {}", signal);
+      impl.beginShutdown();
+    }
+  });
+  impl.doAccept();
+
+  const auto endpoint = impl.acceptor.local_endpoint();
+  impl.log->info("listening on http://{}:{} with {} I/O thread(s)",
+                 endpoint.address().to_string(), endpoint.port(), impl.options.threads);
+
+  std::vector<std::thread> threads;
+  for (std::size_t i = 1; i < impl.options.threads; ++i) {
+    threads.emplace_back([&impl] { impl.ioc.run(); });
+  }
+  impl.ioc.run();
+  for (auto& thread : threads) {
+    thread.join();
+  }
+  impl.log->info("stopped");
+}
+
+void Server::stop() {
+  net::post(impl_->ioc, [impl = impl_.get()] { impl->beginShutdown(); });
+}
+
+}  // namespace autoql::http

@@ -1,0 +1,125 @@
+#include "storage/sqlite/sqlite_connection.h"
+
+#include <sqlite3.h>
+
+namespace autoql::storage::sqlite {
+namespace {
+
+[[noreturn]] void fail(sqlite3* db, int rc) {
+  const char* message = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  throw SqliteError(rc, message);
+}
+
+}  // namespace
+
+Error SqliteError::toError() const {
+  switch (code_ & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_FULL:
+    case SQLITE_IOERR:
+    case SQLITE_READONLY:
+    case SQLITE_CANTOPEN:
+    case SQLITE_PERM:
+    case SQLITE_NOMEM:
+      return {Errc::kUnavailable, what()};
+    case SQLITE_CONSTRAINT:
+      return {Errc::kConflict, what()};
+    default:
+      return {Errc::kInternal, what()};
+  }
+}
+
+Statement::Statement(sqlite3* db, std::string_view sql) : db_(db) {
+  const int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()),
+                                    SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr);
+  if (rc != SQLITE_OK) {
+    fail(db, rc);
+  }
+}
+
+Statement::~Statement() { sqlite3_finalize(stmt_); }
+
+void Statement::check(int rc) const {
+  if (rc != SQLITE_OK) {
+    fail(db_, rc);
+  }
+}
+
+void Statement::bind(int index, std::int64_t value) {
+  check(sqlite3_bind_int64(stmt_, index, value));
+}
+
+void Statement::bind(int index, std::string_view text) {
+  check(sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8));
+}
+
+bool Statement::step() {
+  const int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) {
+    return true;
+  }
+  if (rc == SQLITE_DONE) {
+    return false;
+  }
+  fail(db_, rc);
+}
+
+std::int64_t Statement::integer(int column) const { return sqlite3_column_int64(stmt_, column); }
+
+std::string Statement::text(int column) const {
+  const auto* bytes = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));
+  const int size = sqlite3_column_bytes(stmt_, column);
+  return bytes != nullptr ? std::string(bytes, static_cast<std::size_t>(size)) : std::string();
+}
+
+void Statement::reset() {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+}
+
+Connection::Connection(const std::string& path, std::chrono::milliseconds busy_timeout) {
+  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+  const int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
+  if (rc != SQLITE_OK) {
+    const SqliteError error(rc, db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc));
+    sqlite3_close_v2(db_);
+    db_ = nullptr;
+    throw error;
+  }
+  sqlite3_extended_result_codes(db_, 1);
+  sqlite3_busy_timeout(db_, static_cast<int>(busy_timeout.count()));
+
+  // FULL: a commit is on disk before it returns, so a 2xx is never sent for a write that a
+  // power cut could undo (in WAL mode NORMAL would only fsync at checkpoints).
+  exec("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;");
+}
+
+Connection::~Connection() {
+  statements_.clear();  // statements must be finalized before the connection closes
+  sqlite3_close_v2(db_);
+}
+
+void Connection::exec(std::string_view sql) {
+  const std::string text(sql);
+  const int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) {
+    fail(db_, rc);
+  }
+}
+
+Statement& Connection::prepare(std::string_view sql) {
+  auto it = statements_.find(std::string(sql));
+  if (it == statements_.end()) {
+    it = statements_.emplace(std::string(sql), std::make_unique<Statement>(db_, sql)).first;
+  }
+  return *it->second;
+}
+
+std::int64_t Connection::lastInsertRowId() const { return sqlite3_last_insert_rowid(db_); }
+
+int Connection::changes() const { return sqlite3_changes(db_); }
+
+bool Connection::inTransaction() const { return sqlite3_get_autocommit(db_) == 0; }
+
+}  // namespace autoql::storage::sqlite

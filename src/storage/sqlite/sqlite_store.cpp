@@ -1,0 +1,377 @@
+#include "storage/sqlite/sqlite_store.h"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value_from.hpp>
+#include <utility>
+
+#include "storage/sqlite/sqlite_migrations.h"
+
+namespace autoql::storage::sqlite {
+namespace {
+
+using domain::Dashboard;
+using domain::Notification;
+using domain::NotificationState;
+
+constexpr std::string_view kDashboardColumns =
+    "id, project_id, user_id, name, data, version, created_at, updated_at";
+
+Dashboard readDashboard(Statement& row) {
+  Dashboard d;
+  d.id = row.integer(0);
+  d.project_id = row.text(1);
+  d.user_id = row.text(2);
+  d.name = row.text(3);
+  d.data_json = row.text(4);
+  d.version = row.integer(5);
+  d.created_at_ms = row.integer(6);
+  d.updated_at_ms = row.integer(7);
+  return d;
+}
+
+std::string select(std::string_view columns, std::string_view rest) {
+  return "SELECT " + std::string(columns) + " " + std::string(rest);
+}
+
+// Loads one dashboard into `out`; throws nothing, leaves `out` empty when absent.
+void loadDashboard(Connection& db, std::int64_t id, std::optional<Dashboard>& out) {
+  ScopedStatement query(db, select(kDashboardColumns, "FROM dashboards WHERE id = ?"));
+  query->bind(1, id);
+  if (query->step()) {
+    out = readDashboard(*query);
+  }
+}
+
+NotificationState parseState(std::string_view text) {
+  if (text == "ACKNOWLEDGED") {
+    return NotificationState::kAcknowledged;
+  }
+  if (text == "DISMISSED") {
+    return NotificationState::kDismissed;
+  }
+  return NotificationState::kUnacknowledged;
+}
+
+std::vector<std::string> parseUsers(const std::string& json_text) {
+  std::vector<std::string> users;
+  for (const auto& user : boost::json::parse(json_text).as_array()) {
+    users.emplace_back(user.as_string());
+  }
+  return users;
+}
+
+constexpr std::string_view kNotificationColumns =
+    "seq, notification_id, data_alert_id, project_id, event, title, message, users, "
+    "created_at, data_return_query, query_result, received_at, body_sha256";
+
+Notification readNotification(Statement& row) {
+  Notification n;
+  n.seq = row.integer(0);
+  n.notification_id = row.text(1);
+  n.data_alert_id = row.text(2);
+  n.project_id = row.text(3);
+  n.event = row.text(4);
+  n.title = row.text(5);
+  n.message = row.text(6);
+  n.users = parseUsers(row.text(7));
+  n.created_at_ms = row.integer(8);
+  n.data_return_query = row.text(9);
+  n.query_result_json = row.text(10);
+  n.received_at_ms = row.integer(11);
+  n.body_sha256 = row.text(12);
+  return n;
+}
+
+Error notFound() { return {Errc::kNotFound, "no such row"}; }
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> SqliteStore::open(const std::string& path,
+                                                 const StoreOptions& options) {
+  try {
+    return std::unique_ptr<Store>(new SqliteStore(path, options));
+  } catch (const SqliteError& e) {
+    return Error{Errc::kUnavailable, "cannot open " + path + ": " + e.what()};
+  }
+}
+
+SqliteStore::SqliteStore(const std::string& path, const StoreOptions& options)
+    : options_(options), path_(path), in_memory_(path == ":memory:") {
+  auto connection = std::make_unique<Connection>(path, options.busy_timeout);
+  if (!in_memory_) {
+    // WAL lets readers run beside the writer; the mode is stored in the file.
+    connection->exec("PRAGMA journal_mode = WAL");
+  }
+  writer_ = std::make_unique<Writer>(std::move(connection));
+}
+
+Result<int> SqliteStore::migrate() {
+  int applied = 0;
+  auto result = writer_->runAlone([&applied](Connection& db) { applied = applyMigrations(db); });
+  if (!result) {
+    return result.error();
+  }
+  return applied;
+}
+
+Result<void> SqliteStore::ping() {
+  return read([](Connection& db) {
+    ScopedStatement query(db, "SELECT 1");
+    query->step();
+  });
+}
+
+std::unique_ptr<Connection> SqliteStore::leaseReader() {
+  std::unique_lock lock(readers_mutex_);
+  for (;;) {
+    if (!idle_readers_.empty()) {
+      auto connection = std::move(idle_readers_.back());
+      idle_readers_.pop_back();
+      return connection;
+    }
+    if (readers_open_ < options_.read_connections) {
+      ++readers_open_;
+      lock.unlock();
+      try {
+        return std::make_unique<Connection>(path_, options_.busy_timeout);
+      } catch (...) {
+        std::lock_guard relock(readers_mutex_);
+        --readers_open_;
+        throw;
+      }
+    }
+    reader_returned_.wait(lock);
+  }
+}
+
+void SqliteStore::returnReader(std::unique_ptr<Connection> connection) {
+  {
+    std::lock_guard lock(readers_mutex_);
+    idle_readers_.push_back(std::move(connection));
+  }
+  reader_returned_.notify_one();
+}
+
+Result<void> SqliteStore::read(const Writer::Work& work) {
+  if (in_memory_) {
+    return writer_->runAlone(work);
+  }
+  try {
+    auto connection = leaseReader();
+    try {
+      work(*connection);
+    } catch (...) {
+      returnReader(std::move(connection));
+      throw;
+    }
+    returnReader(std::move(connection));
+    return Ok{};
+  } catch (const SqliteError& e) {
+    return e.toError();
+  } catch (const std::exception& e) {
+    return Error{Errc::kInternal, e.what()};
+  }
+}
+
+Result<Dashboard> SqliteStore::createDashboard(const domain::NewDashboard& input) {
+  Dashboard created{0,          input.project_id, input.user_id, input.name, input.data_json, 1,
+                    options_.clock(), 0};
+  created.updated_at_ms = created.created_at_ms;
+
+  auto result = write([&created](Connection& db) {
+    ScopedStatement insert(db,
+                           "INSERT INTO dashboards (project_id, user_id, name, data, version, "
+                           "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)");
+    insert->bind(1, created.project_id);
+    insert->bind(2, created.user_id);
+    insert->bind(3, created.name);
+    insert->bind(4, created.data_json);
+    insert->bind(5, created.version);
+    insert->bind(6, created.created_at_ms);
+    insert->bind(7, created.updated_at_ms);
+    insert->step();
+    created.id = db.lastInsertRowId();
+  });
+  if (!result) {
+    return result.error();
+  }
+  return created;
+}
+
+Result<std::vector<Dashboard>> SqliteStore::listDashboards(std::string_view project_id,
+                                                           std::string_view user_id,
+                                                           std::size_t limit,
+                                                           std::size_t offset) {
+  std::vector<Dashboard> dashboards;
+  auto result = read([&](Connection& db) {
+    ScopedStatement query(db, select(kDashboardColumns,
+                                     "FROM dashboards WHERE project_id = ? AND user_id = ? "
+                                     "ORDER BY id DESC LIMIT ? OFFSET ?"));
+    query->bind(1, project_id);
+    query->bind(2, user_id);
+    query->bind(3, static_cast<std::int64_t>(limit));
+    query->bind(4, static_cast<std::int64_t>(offset));
+    while (query->step()) {
+      dashboards.push_back(readDashboard(*query));
+    }
+  });
+  if (!result) {
+    return result.error();
+  }
+  return dashboards;
+}
+
+Result<Dashboard> SqliteStore::getDashboard(std::int64_t id) {
+  std::optional<Dashboard> found;
+  auto result = read([&](Connection& db) { loadDashboard(db, id, found); });
+  if (!result) {
+    return result.error();
+  }
+  if (!found) {
+    return notFound();
+  }
+  return std::move(*found);
+}
+
+Result<Dashboard> SqliteStore::updateDashboard(std::int64_t id,
+                                               const domain::DashboardChanges& changes) {
+  std::optional<Dashboard> updated;
+  const std::int64_t now = options_.clock();
+  auto result = write([&](Connection& db) {
+    loadDashboard(db, id, updated);
+    if (!updated) {
+      return;
+    }
+    if (changes.name) {
+      updated->name = *changes.name;
+    }
+    if (changes.data_json) {
+      updated->data_json = *changes.data_json;
+    }
+    updated->version += 1;
+    updated->updated_at_ms = now;
+
+    ScopedStatement update(db,
+                           "UPDATE dashboards SET name = ?, data = ?, version = ?, updated_at = ? "
+                           "WHERE id = ?");
+    update->bind(1, updated->name);
+    update->bind(2, updated->data_json);
+    update->bind(3, updated->version);
+    update->bind(4, updated->updated_at_ms);
+    update->bind(5, id);
+    update->step();
+  });
+  if (!result) {
+    return result.error();
+  }
+  if (!updated) {
+    return notFound();
+  }
+  return std::move(*updated);
+}
+
+Result<void> SqliteStore::deleteDashboard(std::int64_t id) {
+  bool deleted = false;
+  auto result = write([&](Connection& db) {
+    ScopedStatement remove(db, "DELETE FROM dashboards WHERE id = ?");
+    remove->bind(1, id);
+    remove->step();
+    deleted = db.changes() > 0;
+  });
+  if (!result) {
+    return result.error();
+  }
+  if (!deleted) {
+    return notFound();
+  }
+  return Ok{};
+}
+
+Result<InsertOutcome> SqliteStore::insertNotification(const Notification& n) {
+  InsertOutcome outcome = InsertOutcome::kInserted;
+  const std::string users_json = boost::json::serialize(boost::json::value_from(n.users));
+  auto result = write([&](Connection& db) {
+    ScopedStatement insert(
+        db,
+        "INSERT INTO notifications (notification_id, data_alert_id, project_id, event, title, "
+        "message, users, created_at, data_return_query, query_result, received_at, "
+        "body_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (notification_id) DO NOTHING");
+    insert->bind(1, n.notification_id);
+    insert->bind(2, n.data_alert_id);
+    insert->bind(3, n.project_id);
+    insert->bind(4, n.event);
+    insert->bind(5, n.title);
+    insert->bind(6, n.message);
+    insert->bind(7, users_json);
+    insert->bind(8, n.created_at_ms);
+    insert->bind(9, n.data_return_query);
+    insert->bind(10, n.query_result_json);
+    insert->bind(11, n.received_at_ms);
+    insert->bind(12, n.body_sha256);
+    insert->step();
+
+    if (db.changes() == 0) {
+      ScopedStatement stored(db, "SELECT body_sha256 FROM notifications WHERE notification_id = ?");
+      stored->bind(1, n.notification_id);
+      stored->step();
+      outcome = stored->text(0) == n.body_sha256 ? InsertOutcome::kDuplicate
+                                                 : InsertOutcome::kConflictingDuplicate;
+      return;
+    }
+
+    const std::int64_t seq = db.lastInsertRowId();
+    ScopedStatement recipient(db,
+                              "INSERT OR IGNORE INTO notification_recipients (notification_seq, "
+                              "project_id, user_id, state, updated_at) VALUES (?, ?, ?, ?, ?)");
+    for (const std::string& user : n.users) {
+      recipient->bind(1, seq);
+      recipient->bind(2, n.project_id);
+      recipient->bind(3, user);
+      recipient->bind(4, domain::stateName(NotificationState::kUnacknowledged));
+      recipient->bind(5, n.received_at_ms);
+      recipient->step();
+      recipient->reset();
+    }
+  });
+  if (!result) {
+    return result.error();
+  }
+  return outcome;
+}
+
+Result<NotificationRecord> SqliteStore::getNotification(std::string_view notification_id,
+                                                        std::string_view user_id) {
+  std::optional<NotificationRecord> record;
+  auto result = read([&](Connection& db) {
+    ScopedStatement query(db,
+                          select(kNotificationColumns, "FROM notifications WHERE notification_id = ?"));
+    query->bind(1, notification_id);
+    if (!query->step()) {
+      return;
+    }
+    record = NotificationRecord{readNotification(*query), std::nullopt};
+    if (user_id.empty()) {
+      return;
+    }
+
+    ScopedStatement state(db,
+                          "SELECT state FROM notification_recipients "
+                          "WHERE notification_seq = ? AND user_id = ?");
+    state->bind(1, record->notification.seq);
+    state->bind(2, user_id);
+    if (state->step()) {
+      record->state = parseState(state->text(0));
+    }
+  });
+  if (!result) {
+    return result.error();
+  }
+  if (!record) {
+    return notFound();
+  }
+  return std::move(*record);
+}
+
+}  // namespace autoql::storage::sqlite

@@ -1,0 +1,66 @@
+// The SQLite engine of the Store (DESIGN 5): WAL, synchronous=FULL, one group-committing
+// writer thread (sqlite_writer.h) and a pool of reader connections, so reads never wait
+// behind a commit. An in-memory database has one connection, so its reads go through
+// the writer too. Thread-safe, as the Store interface requires.
+#pragma once
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "storage/open_store.h"
+#include "storage/sqlite/sqlite_connection.h"
+#include "storage/sqlite/sqlite_writer.h"
+#include "storage/store.h"
+
+namespace autoql::storage::sqlite {
+
+class SqliteStore final : public Store {
+ public:
+  // Opens `path` (":memory:" for a private in-memory database) in WAL mode.
+  // kUnavailable when it cannot be opened.
+  static Result<std::unique_ptr<Store>> open(const std::string& path, const StoreOptions& options);
+
+  Result<int> migrate() override;
+  Result<void> ping() override;
+
+  Result<domain::Dashboard> createDashboard(const domain::NewDashboard& input) override;
+  Result<std::vector<domain::Dashboard>> listDashboards(std::string_view project_id,
+                                                        std::string_view user_id,
+                                                        std::size_t limit,
+                                                        std::size_t offset) override;
+  Result<domain::Dashboard> getDashboard(std::int64_t id) override;
+  Result<domain::Dashboard> updateDashboard(std::int64_t id,
+                                            const domain::DashboardChanges& changes) override;
+  Result<void> deleteDashboard(std::int64_t id) override;
+
+  Result<InsertOutcome> insertNotification(const domain::Notification& notification) override;
+  Result<NotificationRecord> getNotification(std::string_view notification_id,
+                                             std::string_view user_id) override;
+
+ private:
+  SqliteStore(const std::string& path, const StoreOptions& options);
+
+  // Runs `work` on a reader connection (or on the writer for an in-memory database).
+  Result<void> read(const Writer::Work& work);
+
+  // Runs `work` in the writer's next group commit.
+  Result<void> write(const Writer::Work& work) { return writer_->run(work); }
+
+  std::unique_ptr<Connection> leaseReader();
+  void returnReader(std::unique_ptr<Connection> connection);
+
+  StoreOptions options_;
+  std::string path_;
+  bool in_memory_;
+  std::unique_ptr<Writer> writer_;
+
+  std::mutex readers_mutex_;
+  std::condition_variable reader_returned_;
+  std::vector<std::unique_ptr<Connection>> idle_readers_;
+  std::size_t readers_open_ = 0;
+};
+
+}  // namespace autoql::storage::sqlite

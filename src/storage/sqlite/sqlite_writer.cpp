@@ -1,0 +1,140 @@
+#include "storage/sqlite/sqlite_writer.h"
+
+#include <exception>
+#include <optional>
+#include <utility>
+
+namespace autoql::storage::sqlite {
+
+struct Writer::Job {
+  Work work;
+  bool alone = false;
+  std::optional<Error> error;  // set when this job, or its batch, failed
+  bool done = false;
+  std::condition_variable finished;
+};
+
+Writer::Writer(std::unique_ptr<Connection> connection)
+    : connection_(std::move(connection)), thread_([this] { loop(); }) {}
+
+Writer::~Writer() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_one();
+  thread_.join();
+}
+
+Result<void> Writer::run(Work work) { return enqueue(std::move(work), false); }
+
+Result<void> Writer::runAlone(Work work) { return enqueue(std::move(work), true); }
+
+Result<void> Writer::enqueue(Work work, bool alone) {
+  auto job = std::make_shared<Job>();
+  job->work = std::move(work);
+  job->alone = alone;
+
+  std::unique_lock lock(mutex_);
+  if (stopping_) {
+    return Error{Errc::kUnavailable, "the store is closing"};
+  }
+  queue_.push_back(job);
+  wake_.notify_one();
+  job->finished.wait(lock, [&] { return job->done; });
+
+  if (job->error) {
+    return *job->error;
+  }
+  return Ok{};
+}
+
+void Writer::loop() {
+  for (;;) {
+    std::deque<std::shared_ptr<Job>> batch;
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) {
+        return;
+      }
+      // A job that runs alone is a batch of its own; the others gather up to the next one.
+      do {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      } while (!batch.front()->alone && !queue_.empty() && !queue_.front()->alone &&
+               batch.size() < kMaxBatch);
+    }
+
+    if (batch.front()->alone) {
+      runAloneJob(*batch.front());
+    } else {
+      runBatch(batch);
+    }
+
+    std::lock_guard lock(mutex_);
+    for (const auto& job : batch) {
+      job->done = true;
+      job->finished.notify_one();
+    }
+  }
+}
+
+void Writer::runAloneJob(Job& job) {
+  try {
+    job.work(*connection_);
+  } catch (const SqliteError& e) {
+    job.error = e.toError();
+  } catch (const std::exception& e) {
+    job.error = Error{Errc::kInternal, e.what()};
+  }
+}
+
+void Writer::runBatch(std::deque<std::shared_ptr<Job>>& batch) {
+  Connection& db = *connection_;
+  auto failAll = [&batch](const Error& error) {
+    for (const auto& job : batch) {
+      if (!job->error) {
+        job->error = error;
+      }
+    }
+  };
+
+  try {
+    db.exec("BEGIN IMMEDIATE");
+    for (const auto& job : batch) {
+      db.exec("SAVEPOINT job");
+      try {
+        job->work(db);
+        db.exec("RELEASE job");
+      } catch (const SqliteError& e) {
+        job->error = e.toError();
+      } catch (const std::exception& e) {
+        job->error = Error{Errc::kInternal, e.what()};
+      }
+      if (!job->error) {
+        continue;
+      }
+
+      // Some errors (a full disk, an I/O error) make SQLite roll back the whole
+      // transaction: then nothing of this batch will be committed.
+      if (!db.inTransaction()) {
+        failAll(*job->error);
+        return;
+      }
+      db.exec("ROLLBACK TO job; RELEASE job");
+    }
+    db.exec("COMMIT");
+  } catch (const SqliteError& e) {
+    failAll(e.toError());
+    if (db.inTransaction()) {
+      try {
+        db.exec("ROLLBACK");
+      } catch (const SqliteError&) {
+        // The connection is unusable; the next batch's BEGIN reports it.
+      }
+    }
+  }
+}
+
+}  // namespace autoql::storage::sqlite

@@ -1,0 +1,69 @@
+// The single SQLite writer with group commit (DESIGN 5).
+//
+// SQLite allows one writer at a time, and a durable commit costs an fsync. Instead of
+// each request paying its own, callers hand their work to this one thread, which runs
+// everything queued so far in one BEGIN IMMEDIATE transaction, each job inside its own
+// SAVEPOINT (so one failing job does not undo the others), then commits once and wakes
+// every caller. A caller's run() returns only after the commit that holds its work is on
+// disk. The batch is bounded by kMaxBatch and by what arrived while the previous commit
+// was being written, so the wait a caller adds is at most about one commit.
+//
+// run() is safe to call from any number of threads; it must not be called from a job.
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "storage/sqlite/sqlite_connection.h"
+#include "util/result.h"
+
+namespace autoql::storage::sqlite {
+
+class Writer {
+ public:
+  // Work runs on the writer thread inside the batch's transaction. It reports failure by
+  // throwing SqliteError (its savepoint is then rolled back) and must touch nothing but
+  // the connection and its own captures.
+  using Work = std::function<void(Connection&)>;
+
+  // Jobs committed together at most; bounds the latency one batch adds.
+  static constexpr std::size_t kMaxBatch = 256;
+
+  explicit Writer(std::unique_ptr<Connection> connection);
+
+  // Runs the queued jobs, then stops the thread.
+  ~Writer();
+
+  Writer(const Writer&) = delete;
+  Writer& operator=(const Writer&) = delete;
+
+  // Queues `work` and blocks until its batch has committed (ok) or failed (the error of
+  // its own job, or of the commit, which fails the whole batch).
+  Result<void> run(Work work);
+
+  // Queues `work` to run alone, outside any transaction (migrations, which manage their
+  // own, and reads of an in-memory database), and blocks until it has run.
+  Result<void> runAlone(Work work);
+
+ private:
+  struct Job;
+
+  Result<void> enqueue(Work work, bool alone);
+  void loop();
+  void runBatch(std::deque<std::shared_ptr<Job>>& batch);
+  void runAloneJob(Job& job);
+
+  std::unique_ptr<Connection> connection_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<std::shared_ptr<Job>> queue_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace autoql::storage::sqlite

@@ -1,0 +1,72 @@
+// The storage interface every engine implements (DESIGN 5). Handlers call it from the
+// worker pool; every function blocks until its work is done (for writes: durably
+// committed) and is safe to call from many threads at once. No function throws: failures
+// come back as Error values (see util/result.h for what each code means).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "domain/dashboard.h"
+#include "domain/notification.h"
+#include "util/result.h"
+
+namespace autoql::storage {
+
+enum class InsertOutcome {
+  kInserted,
+  kDuplicate,             // same notification_id, same body: a retry
+  kConflictingDuplicate,  // same notification_id, different body: kept the first
+};
+
+// A notification with the state of the recipient it was read for.
+struct NotificationRecord {
+  domain::Notification notification;
+  std::optional<domain::NotificationState> state;  // nullopt: not read for a recipient
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Applies the migrations not yet recorded in schema_migrations; safe to run while other
+  // processes do the same. Returns how many were applied.
+  virtual Result<int> migrate() = 0;
+
+  // Cheap round trip to the database, for readiness checks.
+  virtual Result<void> ping() = 0;
+
+  // Stores a new dashboard at version 1 and returns it with its id and timestamps.
+  virtual Result<domain::Dashboard> createDashboard(const domain::NewDashboard& input) = 0;
+
+  // Returns the owner's dashboards, newest first, skipping `offset` and at most `limit`.
+  virtual Result<std::vector<domain::Dashboard>> listDashboards(std::string_view project_id,
+                                                                std::string_view user_id,
+                                                                std::size_t limit,
+                                                                std::size_t offset) = 0;
+
+  // kNotFound when absent.
+  virtual Result<domain::Dashboard> getDashboard(std::int64_t id) = 0;
+
+  // Applies `changes`, bumps the version and updated_at; returns the new state.
+  // kNotFound when absent.
+  virtual Result<domain::Dashboard> updateDashboard(std::int64_t id,
+                                                    const domain::DashboardChanges& changes) = 0;
+
+  // kNotFound when absent.
+  virtual Result<void> deleteDashboard(std::int64_t id) = 0;
+
+  // Stores the notification and one UNACKNOWLEDGED state per distinct user, exactly once
+  // per notification_id: a repeat changes nothing and says whether its body differed.
+  virtual Result<InsertOutcome> insertNotification(const domain::Notification& notification) = 0;
+
+  // Returns the notification, with the state of `user_id` when it is not empty and the
+  // user is a recipient. kNotFound when absent.
+  virtual Result<NotificationRecord> getNotification(std::string_view notification_id,
+                                                     std::string_view user_id) = 0;
+};
+
+}  // namespace autoql::storage
