@@ -3,8 +3,37 @@
 #include <boost/json/error.hpp>
 #include <boost/json/parse_options.hpp>
 #include <boost/json/stream_parser.hpp>
+#include <cmath>
 
 namespace autoql::domain {
+namespace {
+
+// Boost.JSON reads a number too large for a double (1e400) as infinity, which has no JSON
+// spelling: it would be written back as invalid JSON. Such input is refused.
+bool hasNonFiniteNumber(const boost::json::value& value) {
+  switch (value.kind()) {
+    case boost::json::kind::double_:
+      return !std::isfinite(value.get_double());
+    case boost::json::kind::array:
+      for (const auto& item : value.get_array()) {
+        if (hasNonFiniteNumber(item)) {
+          return true;
+        }
+      }
+      return false;
+    case boost::json::kind::object:
+      for (const auto& member : value.get_object()) {
+        if (hasNonFiniteNumber(member.value())) {
+          return true;
+        }
+      }
+      return false;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
 
 Result<boost::json::value, std::string> parseJson(std::string_view text, std::size_t max_depth) {
   boost::json::parse_options options;
@@ -22,7 +51,11 @@ Result<boost::json::value, std::string> parseJson(std::string_view text, std::si
     }
     return ec.message() + " at byte " + std::to_string(consumed);
   }
-  return parser.release();
+  boost::json::value value = parser.release();
+  if (hasNonFiniteNumber(value)) {
+    return std::string("a number is too large to represent");
+  }
+  return value;
 }
 
 std::size_t countCodePoints(std::string_view utf8) {

@@ -55,7 +55,8 @@ NotificationState parseState(std::string_view text) {
 
 std::vector<std::string> parseUsers(const std::string& json_text) {
   std::vector<std::string> users;
-  for (const auto& user : boost::json::parse(json_text).as_array()) {
+  const boost::json::value parsed = boost::json::parse(json_text);
+  for (const auto& user : parsed.as_array()) {
     users.emplace_back(user.as_string());
   }
   return users;

@@ -1,0 +1,107 @@
+// The end-to-end harness: runs the real autoql-backend binary as a child process.
+//
+// ServerProcess starts `autoql-backend serve` on a free loopback port with a fresh SQLite
+// database in its own temporary directory, waits for the "listening on" line, and stops
+// the process (and removes the directory) when destroyed. runCommand() runs any other
+// invocation (CLI tests) and captures its exit status and output.
+//
+// The child gets a hermetic environment: every AUTOQL_* variable and DATABASE_URL of the
+// test's own environment is removed. Both types are used from the test's main thread.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "http/client.h"
+
+namespace autoql::e2e {
+
+// The two secrets every default server accepts (two, to test rotation).
+inline constexpr std::string_view kWebhookSecret = "e2e-secret-one";
+inline constexpr std::string_view kSecondWebhookSecret = "e2e-secret-two";
+
+// A directory under the system temp dir, removed with everything in it on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+struct ServerSpec {
+  bool with_webhook_secrets = true;    // --webhook-secret kWebhookSecret, kSecondWebhookSecret
+  std::vector<std::string> extra_args;  // appended after the defaults, e.g. {"--max-body", "1KiB"}
+};
+
+class ServerProcess {
+ public:
+  // Starts the server and waits (up to 10 s) until it listens. Check ready() afterwards.
+  explicit ServerProcess(ServerSpec spec = {});
+  ~ServerProcess();  // SIGKILLs the process if it still runs
+
+  ServerProcess(const ServerProcess&) = delete;
+  ServerProcess& operator=(const ServerProcess&) = delete;
+
+  // True once the server listens; otherwise failure() says why (with the log).
+  bool ready() const { return port_ != 0; }
+  const std::string& failure() const { return failure_; }
+
+  std::uint16_t port() const { return port_; }
+  const std::string& dir() const { return dir_.path(); }
+
+  // Everything the process has written to stdout and stderr so far.
+  std::string log() const;
+
+  // Waits up to `wait` for a log line containing `text`. Returns whether it appeared.
+  bool waitForLog(std::string_view text, std::chrono::milliseconds wait) const;
+
+  // A new client connected to this server (it connects on first use).
+  std::unique_ptr<http::Client> client(
+      std::chrono::milliseconds timeout = std::chrono::seconds(10)) const;
+
+  // Sends `signal` and waits up to `wait` for the exit; past that, SIGKILL. Returns the
+  // exit status, 128 + the signal number when killed by a signal, or -1 if it was not
+  // running.
+  int stop(int signal = SIGTERM, std::chrono::milliseconds wait = std::chrono::seconds(15));
+
+ private:
+  void start(const ServerSpec& spec);
+  void waitUntilListening(std::chrono::milliseconds wait);
+
+  TempDir dir_;
+  std::string log_path_;
+  pid_t pid_ = -1;
+  std::uint16_t port_ = 0;
+  std::string failure_;
+};
+
+struct CommandResult {
+  int exit_status = -1;  // as ServerProcess::stop(); -1 when it could not run
+  bool timed_out = false;
+  std::string out;
+  std::string err;
+};
+
+// Runs autoql-backend with `args` in `work_dir`, writing `input` to its stdin. A process
+// still running after `wait` is killed and reported as timed out.
+CommandResult runCommand(const std::vector<std::string>& args, const std::string& work_dir,
+                         std::string_view input = {},
+                         std::chrono::milliseconds wait = std::chrono::seconds(15));
+
+// The path of the server binary under test.
+std::string backendBinary();
+
+}  // namespace autoql::e2e

@@ -1,0 +1,85 @@
+// Strict JSON parsing of untrusted bodies: what must be refused, with a client-safe reason,
+// and what must come back as the same value.
+#include "domain/json_text.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/json/serialize.hpp>
+
+namespace autoql::domain {
+namespace {
+
+std::string nested(std::size_t depth) {
+  return std::string(depth, '[') + std::string(depth, ']');
+}
+
+TEST(JsonText, RefusesMalformedInput) {
+  const char* cases[] = {
+      "",                      // nothing
+      "{",                     // truncated
+      "{\"a\":1,}",            // trailing comma
+      "{\"a\":1} x",           // trailing garbage
+      "{'a':1}",               // single quotes
+      "// c\n{}",              // comment
+      "{\"a\":\"\xff\"}",      // invalid UTF-8
+      "{\"a\":\"\xc3\"}",      // truncated UTF-8 sequence
+      "{\"a\":\"\\ud800\"}",   // lone high surrogate
+      "{\"a\":\"\\udc00\"}",   // lone low surrogate
+      "{\"a\":NaN}",           // not JSON
+      "{\"a\":[1e400]}",       // overflows a double: would be written back as Infinity
+  };
+  for (const char* text : cases) {
+    auto parsed = parseJson(text);
+    EXPECT_FALSE(parsed.ok()) << "accepted: " << text;
+  }
+}
+
+TEST(JsonText, DescribesWhereParsingStopped) {
+  auto parsed = parseJson("{\"a\":1,}");
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_NE(parsed.error().find("at byte"), std::string::npos) << parsed.error();
+}
+
+TEST(JsonText, EnforcesTheDepthLimit) {
+  EXPECT_TRUE(parseJson(nested(64)).ok());
+  auto too_deep = parseJson(nested(65));
+  ASSERT_FALSE(too_deep.ok());
+  EXPECT_EQ(too_deep.error(), "nesting is deeper than 64 levels");
+  EXPECT_FALSE(parseJson(nested(100000)).ok());  // no stack overflow either
+}
+
+TEST(JsonText, KeepsValuesExact) {
+  const std::string text =
+      R"({"y":1.7976931348623157e308,"n":null,"big":9007199254740993,"u":18446744073709551615,)"
+      R"("s":"Café ☕ 売上 😀","e":"\u00e9"})";
+  auto parsed = parseJson(text);
+  ASSERT_TRUE(parsed.ok());
+  const auto& object = parsed->as_object();
+  EXPECT_EQ(object.at("y").as_double(), 1.7976931348623157e308);
+  EXPECT_TRUE(object.at("n").is_null());
+  EXPECT_EQ(object.at("big").as_int64(), 9007199254740993);
+  EXPECT_EQ(object.at("u").as_uint64(), 18446744073709551615ULL);
+  EXPECT_EQ(object.at("s").as_string(), "Café ☕ 売上 😀");
+  EXPECT_EQ(object.at("e").as_string(), "é");
+
+  // Serializing and parsing again gives the same value.
+  auto again = parseJson(boost::json::serialize(*parsed));
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*again, *parsed);
+}
+
+TEST(JsonText, CountsCodePointsNotBytes) {
+  EXPECT_EQ(countCodePoints("abc"), 3U);
+  EXPECT_EQ(countCodePoints("Café ☕ 😀"), 8U);
+}
+
+TEST(JsonText, ChecksText) {
+  EXPECT_EQ(checkText("ok", 5), "");
+  EXPECT_EQ(checkText("", 5), "must not be empty");
+  EXPECT_EQ(checkText("toolong", 5), "must be at most 5 characters");
+  EXPECT_EQ(checkText("ééééé", 5), "");
+  EXPECT_EQ(checkText("a\nb", 5), "must not contain control characters");
+}
+
+}  // namespace
+}  // namespace autoql::domain

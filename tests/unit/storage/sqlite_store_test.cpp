@@ -1,0 +1,233 @@
+// The SQLite store, in memory and on a file in WAL mode: dashboards round trip, ids are
+// never reused, notifications are stored exactly once under concurrency, concurrent
+// writes all commit (group commit), migrations are idempotent.
+#include "storage/sqlite/sqlite_store.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <filesystem>
+#include <set>
+#include <thread>
+
+#include "storage/open_store.h"
+
+namespace autoql::storage {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Runs each test on an in-memory database and on a file database.
+class SqliteStoreTest : public ::testing::TestWithParam<bool> {
+ protected:
+  void SetUp() override {
+    StoreOptions options;
+    options.clock = [] { return std::int64_t{1764763200000}; };
+    std::string url = "sqlite::memory:";
+    if (GetParam()) {
+      dir_ = fs::temp_directory_path() /
+             ("autoql-store-test-" + std::to_string(::getpid()) + "-" +
+              ::testing::UnitTest::GetInstance()->current_test_info()->name());
+      fs::remove_all(dir_);
+      fs::create_directories(dir_);
+      url = "sqlite:" + (dir_ / "test.db").string();
+    }
+    auto opened = openStore(url, options);
+    ASSERT_TRUE(opened.ok()) << opened.error().detail;
+    store_ = std::move(opened).value();
+    auto migrated = store_->migrate();
+    ASSERT_TRUE(migrated.ok()) << migrated.error().detail;
+    EXPECT_EQ(*migrated, 1);
+  }
+
+  void TearDown() override {
+    store_.reset();
+    if (!dir_.empty()) {
+      fs::remove_all(dir_);
+    }
+  }
+
+  domain::Dashboard create(const std::string& user, const std::string& name) {
+    auto created = store_->createDashboard({"project", user, name, R"([{"i":"a"}])"});
+    EXPECT_TRUE(created.ok());
+    return created.ok() ? *created : domain::Dashboard{};
+  }
+
+  static domain::Notification notification(const std::string& id) {
+    domain::Notification n;
+    n.notification_id = id;
+    n.data_alert_id = "da_1";
+    n.project_id = "project";
+    n.event = "data_alert.true";
+    n.title = "High Sales";
+    n.users = {"u1", "u2", "u1"};
+    n.created_at_ms = 1605910895000;
+    n.query_result_json = R"({"data":{"rows":[[1,2]]}})";
+    n.received_at_ms = 1764763200000;
+    n.body_sha256 = "hash-of-" + id;
+    return n;
+  }
+
+  fs::path dir_;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_P(SqliteStoreTest, MigratingAgainAppliesNothing) {
+  auto again = store_->migrate();
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*again, 0);
+}
+
+TEST_P(SqliteStoreTest, CreatesAndReadsDashboards) {
+  const auto created = create("u1", "Sales");
+  EXPECT_GT(created.id, 0);
+  EXPECT_EQ(created.version, 1);
+  EXPECT_EQ(created.created_at_ms, 1764763200000);
+
+  auto read = store_->getDashboard(created.id);
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(read->name, "Sales");
+  EXPECT_EQ(read->data_json, R"([{"i":"a"}])");
+  EXPECT_EQ(read->user_id, "u1");
+}
+
+TEST_P(SqliteStoreTest, ListsNewestFirstPerOwner) {
+  const auto first = create("u1", "first");
+  const auto second = create("u1", "second");
+  create("u2", "someone else's");
+
+  auto page = store_->listDashboards("project", "u1", 10, 0);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->size(), 2U);
+  EXPECT_EQ((*page)[0].id, second.id);
+  EXPECT_EQ((*page)[1].id, first.id);
+
+  auto offset = store_->listDashboards("project", "u1", 1, 1);
+  ASSERT_TRUE(offset.ok());
+  ASSERT_EQ(offset->size(), 1U);
+  EXPECT_EQ((*offset)[0].id, first.id);
+}
+
+TEST_P(SqliteStoreTest, UpdatesBumpTheVersionAndKeepAbsentFields) {
+  const auto created = create("u1", "before");
+  auto renamed = store_->updateDashboard(created.id, {std::string("after"), std::nullopt});
+  ASSERT_TRUE(renamed.ok());
+  EXPECT_EQ(renamed->version, 2);
+  EXPECT_EQ(renamed->name, "after");
+  EXPECT_EQ(renamed->data_json, created.data_json);
+
+  auto missing = store_->updateDashboard(999999, {std::string("x"), std::nullopt});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code, Errc::kNotFound);
+}
+
+TEST_P(SqliteStoreTest, DeletesAndNeverReusesIds) {
+  const auto created = create("u1", "gone");
+  ASSERT_TRUE(store_->deleteDashboard(created.id).ok());
+  EXPECT_EQ(store_->getDashboard(created.id).error().code, Errc::kNotFound);
+  EXPECT_EQ(store_->deleteDashboard(created.id).error().code, Errc::kNotFound);
+  EXPECT_GT(create("u1", "next").id, created.id);
+}
+
+TEST_P(SqliteStoreTest, StoresANotificationOnce) {
+  auto first = store_->insertNotification(notification("nt_1"));
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(*first, InsertOutcome::kInserted);
+
+  auto again = store_->insertNotification(notification("nt_1"));
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*again, InsertOutcome::kDuplicate);
+
+  auto changed = notification("nt_1");
+  changed.body_sha256 = "other";
+  auto conflicting = store_->insertNotification(changed);
+  ASSERT_TRUE(conflicting.ok());
+  EXPECT_EQ(*conflicting, InsertOutcome::kConflictingDuplicate);
+}
+
+TEST_P(SqliteStoreTest, ReadsANotificationWithItsRecipientState) {
+  ASSERT_TRUE(store_->insertNotification(notification("nt_2")).ok());
+
+  auto anonymous = store_->getNotification("nt_2", "");
+  ASSERT_TRUE(anonymous.ok()) << anonymous.error().detail;
+  EXPECT_FALSE(anonymous->state.has_value());
+  EXPECT_EQ(anonymous->notification.users, (std::vector<std::string>{"u1", "u2", "u1"}));
+  EXPECT_EQ(anonymous->notification.query_result_json, R"({"data":{"rows":[[1,2]]}})");
+
+  auto recipient = store_->getNotification("nt_2", "u2");
+  ASSERT_TRUE(recipient.ok());
+  EXPECT_EQ(recipient->state, domain::NotificationState::kUnacknowledged);
+
+  auto stranger = store_->getNotification("nt_2", "u9");
+  ASSERT_TRUE(stranger.ok());
+  EXPECT_FALSE(stranger->state.has_value());
+
+  EXPECT_EQ(store_->getNotification("nt_unknown", "").error().code, Errc::kNotFound);
+}
+
+TEST_P(SqliteStoreTest, ConcurrentIdenticalDeliveriesStoreOneRow) {
+  std::atomic<int> inserted{0};
+  std::atomic<int> duplicates{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 10; ++i) {
+    threads.emplace_back([&] {
+      auto outcome = store_->insertNotification(notification("nt_race"));
+      ASSERT_TRUE(outcome.ok());
+      (*outcome == InsertOutcome::kInserted ? inserted : duplicates)++;
+    });
+  }
+  for (auto& thread : threads) {
+    thread.join();
+  }
+  EXPECT_EQ(inserted, 1);
+  EXPECT_EQ(duplicates, 9);
+}
+
+TEST_P(SqliteStoreTest, ConcurrentWritesAllCommit) {
+  constexpr int kThreads = 8;
+  constexpr int kEach = 25;
+  std::vector<std::thread> threads;
+  std::mutex ids_mutex;
+  std::set<std::int64_t> ids;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        auto created = store_->createDashboard({"project", "u" + std::to_string(t), "d", "[]"});
+        ASSERT_TRUE(created.ok());
+        std::lock_guard lock(ids_mutex);
+        ids.insert(created->id);
+      }
+    });
+  }
+  for (auto& thread : threads) {
+    thread.join();
+  }
+  EXPECT_EQ(ids.size(), static_cast<std::size_t>(kThreads * kEach));
+  for (int t = 0; t < kThreads; ++t) {
+    auto page = store_->listDashboards("project", "u" + std::to_string(t), 100, 0);
+    ASSERT_TRUE(page.ok());
+    EXPECT_EQ(page->size(), static_cast<std::size_t>(kEach));
+  }
+}
+
+TEST_P(SqliteStoreTest, PingAnswers) { EXPECT_TRUE(store_->ping().ok()); }
+
+INSTANTIATE_TEST_SUITE_P(Engines, SqliteStoreTest, ::testing::Values(false, true),
+                         [](const auto& test) { return test.param ? "File" : "Memory"; });
+
+TEST(OpenStore, ChecksDatabaseUrls) {
+  EXPECT_EQ(checkDatabaseUrl("sqlite:autoql.db"), "");
+  EXPECT_EQ(checkDatabaseUrl("sqlite::memory:"), "");
+  EXPECT_NE(checkDatabaseUrl("sqlite:"), "");
+  EXPECT_NE(checkDatabaseUrl("mysql://x"), "");
+  EXPECT_NE(checkDatabaseUrl("autoql.db"), "");
+}
+
+TEST(OpenStore, ReportsAnUnopenableFileAsUnavailable) {
+  auto opened = openStore("sqlite:/nonexistent-dir/sub/x.db", {});
+  ASSERT_FALSE(opened.ok());
+  EXPECT_EQ(opened.error().code, Errc::kUnavailable);
+}
+
+}  // namespace
+}  // namespace autoql::storage
