@@ -59,8 +59,11 @@ Result<boost::json::value, http::Response> readJsonBody(const http::Request& req
 }
 
 http::Response validationFailed(const domain::FieldErrors& errors) {
-  http::Problem problem{400, "validation_failed", "Validation failed",
-                        "The request has invalid fields; see errors.", {}};
+  http::Problem problem{400,
+                        "validation_failed",
+                        "Validation failed",
+                        "The request has invalid fields; see errors.",
+                        {}};
   for (const auto& error : errors) {
     problem.errors.emplace_back(error.field, error.message);
   }
@@ -80,9 +83,8 @@ http::Response storeFailure(const Error& error, const http::Request& request,
                                    "The request conflicts with the stored state.");
     case Errc::kUnavailable:
     case Errc::kOverloaded: {
-      log->warn("database unavailable for {} {}: {} (request {})",
-                http::methodName(request.method), request.route, error.detail,
-                request.request_id);
+      log->warn("database unavailable for {} {}: {} (request {})", http::methodName(request.method),
+                request.route, error.detail, request.request_id);
       auto response = http::problemResponse(
           503, "storage_unavailable", "Storage unavailable",
           "The database cannot serve this request now; nothing was changed. Retry shortly.");

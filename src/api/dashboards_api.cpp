@@ -13,7 +13,9 @@ namespace {
 using domain::Dashboard;
 namespace json = boost::json;
 
-std::string quoted(std::string_view text) { return json::serialize(json::string_view(text)); }
+std::string quoted(std::string_view text) {
+  return json::serialize(json::string_view(text));
+}
 
 std::string etag(const Dashboard& dashboard) {
   return "\"" + std::to_string(dashboard.version) + "\"";
@@ -26,8 +28,8 @@ http::Response dashboardResponse(unsigned status, const Dashboard& dashboard) {
 }
 
 // The URL of the next page, keeping the caller's filters.
-std::string nextPageLink(std::string_view project_id, std::string_view user_id,
-                         std::size_t limit, std::size_t offset) {
+std::string nextPageLink(std::string_view project_id, std::string_view user_id, std::size_t limit,
+                         std::size_t offset) {
   boost::urls::url next("/dashboards");
   next.params().append({"project_id", project_id});
   next.params().append({"user_id", user_id});

@@ -10,7 +10,9 @@ namespace {
 
 namespace json = boost::json;
 
-std::string quoted(std::string_view text) { return json::serialize(json::string_view(text)); }
+std::string quoted(std::string_view text) {
+  return json::serialize(json::string_view(text));
+}
 
 }  // namespace
 

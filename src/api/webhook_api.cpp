@@ -71,15 +71,16 @@ http::Response WebhookApi::store(domain::Notification notification, const http::
   switch (*outcome) {
     case storage::InsertOutcome::kInserted:
       log_->info("stored notification {} for {} user(s) of project {} (request {})",
-                 notification.notification_id, notification.users.size(),
-                 notification.project_id, request.request_id);
+                 notification.notification_id, notification.users.size(), notification.project_id,
+                 request.request_id);
       return message("ok");
     case storage::InsertOutcome::kDuplicate:
       return message("duplicate");
     case storage::InsertOutcome::kConflictingDuplicate:
-      log_->warn("notification {} was delivered again with a different body; kept the first "
-                 "(request {})",
-                 notification.notification_id, request.request_id);
+      log_->warn(
+          "notification {} was delivered again with a different body; kept the first "
+          "(request {})",
+          notification.notification_id, request.request_id);
       return message("duplicate");
   }
   return message("duplicate");

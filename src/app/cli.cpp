@@ -76,12 +76,14 @@ void addServerOptions(CLI::App& command, Config& config, RawOptions& raw) {
       .add_option("--webhook-secret", raw.webhook_secrets,
                   "Secret that signs Data Alert webhooks (repeatable, for rotation)")
       ->take_all();
-  command.add_option("--webhook-tolerance", raw.webhook_tolerance,
-                     "Largest clock difference a webhook timestamp may show, either way")
+  command
+      .add_option("--webhook-tolerance", raw.webhook_tolerance,
+                  "Largest clock difference a webhook timestamp may show, either way")
       ->envname("AUTOQL_WEBHOOK_TOLERANCE")
       ->capture_default_str();
-  command.add_flag("--insecure-no-auth", config.insecure_no_auth,
-                   "Allow a non-loopback --host although nothing authenticates callers")
+  command
+      .add_flag("--insecure-no-auth", config.insecure_no_auth,
+                "Allow a non-loopback --host although nothing authenticates callers")
       ->envname("AUTOQL_INSECURE_NO_AUTH");
   command.add_option("--max-body", raw.max_body, "Largest request body")
       ->envname("AUTOQL_MAX_BODY")
@@ -102,8 +104,9 @@ void addServerOptions(CLI::App& command, Config& config, RawOptions& raw) {
   command.add_option("--idle-timeout", raw.idle_timeout, "Idle keep-alive connection lifetime")
       ->envname("AUTOQL_IDLE_TIMEOUT")
       ->capture_default_str();
-  command.add_option("--shutdown-timeout", raw.shutdown_timeout,
-                     "Time requests in flight get to finish on SIGTERM")
+  command
+      .add_option("--shutdown-timeout", raw.shutdown_timeout,
+                  "Time requests in flight get to finish on SIGTERM")
       ->envname("AUTOQL_SHUTDOWN_TIMEOUT")
       ->capture_default_str();
   command.add_option("--db-workers", config.db_workers, "Threads running handlers and queries")
@@ -129,8 +132,8 @@ void addCommonOptions(CLI::App& command, Config& config, RawOptions& raw) {
 
 // The values CLI11 cannot check alone: units, lists, and the two database variables.
 void finishConfig(const CLI::App& command, Config& config, const RawOptions& raw) {
-  using std::chrono::milliseconds;
   using std::chrono::hours;
+  using std::chrono::milliseconds;
 
   if (command.count("--database") == 0) {
     if (const char* url = std::getenv("AUTOQL_DATABASE_URL")) {
@@ -180,9 +183,10 @@ ParsedCommandLine parseCommandLine(int argc, char** argv) {
   config.threads = std::max(1U, std::thread::hardware_concurrency());
   RawOptions raw;
 
-  CLI::App app{"autoql-backend: dashboards, Data Alert notifications and Query Quick Start "
-               "for applications that embed the AutoQL widgets",
-               "autoql-backend"};
+  CLI::App app{
+      "autoql-backend: dashboards, Data Alert notifications and Query Quick Start "
+      "for applications that embed the AutoQL widgets",
+      "autoql-backend"};
   app.require_subcommand(1);
 
   auto* serve = app.add_subcommand("serve", "Run the HTTP server (migrates the schema first)");
@@ -197,7 +201,8 @@ ParsedCommandLine parseCommandLine(int argc, char** argv) {
   auto* sign = webhook->add_subcommand(
       "sign", "Print AutoQL-Timestamp and AutoQL-Signature headers for the body on stdin");
   sign->add_option("--secret", invocation.secret, "Webhook secret")->required();
-  sign->add_option("--timestamp", invocation.timestamp, "Milliseconds since the epoch (default: now)");
+  sign->add_option("--timestamp", invocation.timestamp,
+                   "Milliseconds since the epoch (default: now)");
   auto* send = webhook->add_subcommand("send", "POST a signed Data Alert to a running server");
   send->add_option("url", invocation.url, "Webhook URL, e.g. http://127.0.0.1:5000/webhooks/autoql")
       ->required();

@@ -65,11 +65,13 @@ http::ServerOptions serverOptions(const Config& config) {
 // Start-up warnings for configurations that serve, but not safely.
 void warnAboutConfiguration(const Config& config) {
   if (config.webhook_secrets.empty()) {
-    spdlog::warn("no webhook secret is configured: POST /webhooks/autoql answers 503 until "
-                 "--webhook-secret or AUTOQL_WEBHOOK_SECRETS is set");
+    spdlog::warn(
+        "no webhook secret is configured: POST /webhooks/autoql answers 503 until "
+        "--webhook-secret or AUTOQL_WEBHOOK_SECRETS is set");
   }
-  spdlog::warn("authentication is off: callers choose project_id and user_id themselves, as "
-               "in the Flask sample; keep the server on a loopback address");
+  spdlog::warn(
+      "authentication is off: callers choose project_id and user_id themselves, as "
+      "in the Flask sample; keep the server on a loopback address");
 }
 
 std::string readAll(std::istream& in) {
@@ -93,10 +95,11 @@ std::string sampleAlert() {
 
 int runServe(const Config& config) {
   if (!isLoopbackHost(config.host) && !config.insecure_no_auth) {
-    spdlog::error("--host: refusing to listen on {} without authentication; anyone who can "
-                  "reach it could read and change every user's data. Use a loopback address, "
-                  "or pass --insecure-no-auth if a proxy in front authenticates callers",
-                  config.host);
+    spdlog::error(
+        "--host: refusing to listen on {} without authentication; anyone who can "
+        "reach it could read and change every user's data. Use a loopback address, "
+        "or pass --insecure-no-auth if a proxy in front authenticates callers",
+        config.host);
     return 2;
   }
   auto store = openAndMigrate(config);
@@ -133,12 +136,13 @@ int runServe(const Config& config) {
   return 0;
 }
 
-int runMigrate(const Config& config) { return openAndMigrate(config) ? 0 : 1; }
+int runMigrate(const Config& config) {
+  return openAndMigrate(config) ? 0 : 1;
+}
 
 int runWebhookSign(const Invocation& invocation) {
   const std::string body = readAll(std::cin);
-  const std::string timestamp =
-      invocation.timestamp.value_or(std::to_string(systemNowMillis()));
+  const std::string timestamp = invocation.timestamp.value_or(std::to_string(systemNowMillis()));
   std::printf("AutoQL-Timestamp: %s\nAutoQL-Signature: %s\n", timestamp.c_str(),
               security::signWebhook(invocation.secret, timestamp, body).c_str());
   return 0;
@@ -163,15 +167,16 @@ int runWebhookSend(const Invocation& invocation) {
   }
 
   const std::string timestamp = std::to_string(systemNowMillis());
-  const std::string target = url->encoded_target().empty() ? "/" : std::string(url->encoded_target());
+  const std::string target =
+      url->encoded_target().empty() ? "/" : std::string(url->encoded_target());
   const auto port = static_cast<std::uint16_t>(url->has_port() ? url->port_number() : 80);
   http::Client client(std::string(url->host()), port, std::chrono::seconds(30));
-  auto response = client.send(
-      "POST", target,
-      {{"Content-Type", "application/json"},
-       {"AutoQL-Timestamp", timestamp},
-       {"AutoQL-Signature", security::signWebhook(invocation.secret, timestamp, body)}},
-      body);
+  auto response =
+      client.send("POST", target,
+                  {{"Content-Type", "application/json"},
+                   {"AutoQL-Timestamp", timestamp},
+                   {"AutoQL-Signature", security::signWebhook(invocation.secret, timestamp, body)}},
+                  body);
   if (!response) {
     std::fprintf(stderr, "autoql-backend: %s\n", response.error().c_str());
     return 1;

@@ -15,8 +15,10 @@ int main(int argc, char** argv) {
   }
   const auto& invocation = *parsed.invocation;
   if (!autoql::app::setupLogging(invocation.config.log_format, invocation.config.log_level)) {
-    std::fprintf(stderr, "autoql-backend: --log-level: '%s' is not one of trace, debug, info, "
-                 "warn, error, off\n", invocation.config.log_level.c_str());
+    std::fprintf(stderr,
+                 "autoql-backend: --log-level: '%s' is not one of trace, debug, info, "
+                 "warn, error, off\n",
+                 invocation.config.log_level.c_str());
     return 2;
   }
   // A client that disconnects must not kill the process with SIGPIPE.

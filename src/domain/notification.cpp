@@ -17,7 +17,9 @@ constexpr double kMillisecondsThreshold = 1e11;
 // Year 9999 in milliseconds: the latest instant an ISO 8601 timestamp can show.
 constexpr double kMaxCreatedAtMs = 253402300799999.0;
 
-std::string fieldName(std::string_view field) { return "payload." + std::string(field); }
+std::string fieldName(std::string_view field) {
+  return "payload." + std::string(field);
+}
 
 std::optional<std::string> readText(const json::object& payload, std::string_view field,
                                     std::size_t max_chars, bool required, FieldErrors& errors) {

@@ -83,8 +83,8 @@ struct Client::Impl {
     bhttp::response_parser<bhttp::string_body> parser;
     parser.body_limit(kMaxResponseBody);
     parser.skip(head);
-    auto ec = runWithTimeout(
-        [&](auto handler) { bhttp::async_read(socket, buffer, parser, handler); });
+    auto ec =
+        runWithTimeout([&](auto handler) { bhttp::async_read(socket, buffer, parser, handler); });
     if (ec) {
       socket.close(ec);
       return std::string("reading the response failed: ") + ec.message();
@@ -112,8 +112,7 @@ Client::Client(std::string host, std::uint16_t port, std::chrono::milliseconds t
 
 Client::~Client() = default;
 
-Result<ClientResponse, std::string> Client::send(std::string_view method,
-                                                 std::string_view target,
+Result<ClientResponse, std::string> Client::send(std::string_view method, std::string_view target,
                                                  const std::vector<Header>& headers,
                                                  std::string_view body) {
   if (std::string error = impl_->connect(); !error.empty()) {
@@ -162,7 +161,9 @@ Result<ClientResponse, std::string> Client::sendRaw(std::string_view bytes) {
   return impl_->read(false);
 }
 
-Result<ClientResponse, std::string> Client::readResponse(bool head) { return impl_->read(head); }
+Result<ClientResponse, std::string> Client::readResponse(bool head) {
+  return impl_->read(head);
+}
 
 bool Client::serverClosed(std::chrono::milliseconds wait) {
   if (!impl_->socket.is_open()) {

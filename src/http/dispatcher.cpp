@@ -23,10 +23,9 @@ std::string allowHeader(const std::vector<Method>& allowed) {
 }
 
 Response methodNotAllowed(const Request& request, const std::vector<Method>& allowed) {
-  Response response = problemResponse(
-      405, "method_not_allowed", "Method not allowed",
-      std::string(methodName(request.method)) + " is not allowed here; allowed: " +
-          allowHeader(allowed));
+  Response response = problemResponse(405, "method_not_allowed", "Method not allowed",
+                                      std::string(methodName(request.method)) +
+                                          " is not allowed here; allowed: " + allowHeader(allowed));
   response.setHeader("Allow", allowHeader(allowed));
   return response;
 }
@@ -63,8 +62,8 @@ void Dispatcher::dispatch(Request request, std::function<void(Response)> done) {
   }
 
   // The job owns the request and the callback; if the pool refuses it, they are still here.
-  auto job = std::make_shared<std::pair<Request, std::function<void(Response)>>>(
-      std::move(request), std::move(done));
+  auto job = std::make_shared<std::pair<Request, std::function<void(Response)>>>(std::move(request),
+                                                                                 std::move(done));
   const bool queued =
       workers_.trySubmit([this, &route, job] { job->second(runHandler(route, job->first)); });
   if (!queued) {

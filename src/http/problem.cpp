@@ -28,10 +28,8 @@ Response problemResponse(const Problem& problem) {
   return response;
 }
 
-Response problemResponse(unsigned status, std::string code, std::string title,
-                         std::string detail) {
-  return problemResponse(
-      Problem{status, std::move(code), std::move(title), std::move(detail), {}});
+Response problemResponse(unsigned status, std::string code, std::string title, std::string detail) {
+  return problemResponse(Problem{status, std::move(code), std::move(title), std::move(detail), {}});
 }
 
 }  // namespace autoql::http

@@ -22,7 +22,6 @@ struct Problem {
 Response problemResponse(const Problem& problem);
 
 // Shorthand for a problem with no field errors.
-Response problemResponse(unsigned status, std::string code, std::string title,
-                         std::string detail);
+Response problemResponse(unsigned status, std::string code, std::string title, std::string detail);
 
 }  // namespace autoql::http

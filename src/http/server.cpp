@@ -70,8 +70,8 @@ Method toMethod(bhttp::verb verb) {
 }
 
 bool isRequestIdChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         c == '-' || c == '_' || c == '.' || c == ':';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '_' || c == '.' || c == ':';
 }
 
 std::string newRequestId() {
@@ -214,9 +214,9 @@ class Session : public std::enable_shared_from_this<Session> {
     if (equalsIgnoreCase(parser_->get()[bhttp::field::expect], "100-continue")) {
       // The client waits for this before sending a large body (curl does from 1 KiB).
       static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-      return net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()),
-                              beast::bind_front_handler(&Session::onContinueSent,
-                                                        shared_from_this()));
+      return net::async_write(
+          stream_, net::buffer(kContinue.data(), kContinue.size()),
+          beast::bind_front_handler(&Session::onContinueSent, shared_from_this()));
     }
     doReadBody();
   }
@@ -265,10 +265,9 @@ class Session : public std::enable_shared_from_this<Session> {
     auto work = net::make_work_guard(server_->ioc);
     server_->dispatcher.dispatch(
         std::move(request), [self = shared_from_this(), work](Response response) mutable {
-          net::post(self->stream_.get_executor(),
-                    [self, response = std::move(response)]() mutable {
-                      self->respond(std::move(response));
-                    });
+          net::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
+            self->respond(std::move(response));
+          });
         });
   }
 
@@ -280,24 +279,24 @@ class Session : public std::enable_shared_from_this<Session> {
         ec == net::error::connection_reset) {
       return closeNow();
     }
+    if (ec == beast::error::timeout) {
+      // The stream has already closed the socket; there is no way to answer.
+      server_->log->debug("closed a connection that did not send its request in time");
+      return;
+    }
     keep_alive_ = false;
     method_text_ = "-";
+    target_ = "-";
     request_id_ = newRequestId();
-    if (ec == beast::error::timeout) {
-      return respond(problemResponse(408, "request_timeout", "Request timeout",
-                                     "The request was not received in time."));
-    }
     if (ec == bhttp::error::body_limit) {
       return respond(problemResponse(
           413, "payload_too_large", "Payload too large",
-          "The body exceeds the limit of " + std::to_string(options().max_body_bytes) +
-              " bytes."));
+          "The body exceeds the limit of " + std::to_string(options().max_body_bytes) + " bytes."));
     }
     if (ec == bhttp::error::header_limit) {
       return respond(problemResponse(
           431, "headers_too_large", "Request header fields too large",
-          "The header block exceeds " + std::to_string(options().max_header_bytes) +
-              " bytes."));
+          "The header block exceeds " + std::to_string(options().max_header_bytes) + " bytes."));
     }
     respond(problemResponse(400, "bad_request", "Bad request",
                             "The request is not valid HTTP/1.1: " + ec.message() + "."));
@@ -358,14 +357,14 @@ class Session : public std::enable_shared_from_this<Session> {
     if (drained > kMaxLingerBytes) {
       return closeNow();
     }
-    stream_.async_read_some(buffer_.prepare(kReadChunk),
-                            [self = shared_from_this(), drained](beast::error_code ec,
-                                                                 std::size_t bytes) {
-                              if (ec) {
-                                return self->closeNow();
-                              }
-                              self->drain(drained + bytes);
-                            });
+    stream_.async_read_some(
+        buffer_.prepare(kReadChunk),
+        [self = shared_from_this(), drained](beast::error_code ec, std::size_t bytes) {
+          if (ec) {
+            return self->closeNow();
+          }
+          self->drain(drained + bytes);
+        });
   }
 
   void closeNow() {
@@ -391,8 +390,7 @@ class Session : public std::enable_shared_from_this<Session> {
 };
 
 void Server::Impl::doAccept() {
-  acceptor.async_accept(net::make_strand(ioc),
-                        beast::bind_front_handler(&Impl::onAccept, this));
+  acceptor.async_accept(net::make_strand(ioc), beast::bind_front_handler(&Impl::onAccept, this));
 }
 
 void Server::Impl::onAccept(beast::error_code ec, tcp::socket socket) {
@@ -460,7 +458,9 @@ void Server::Impl::sessionEnded(Session* session) {
 Server::Server(ServerOptions options, Dispatcher& dispatcher)
     : impl_(std::make_unique<Impl>(std::move(options), dispatcher)) {}
 
-Server::~Server() { impl_->destroying = true; }
+Server::~Server() {
+  impl_->destroying = true;
+}
 
 std::string Server::listen() {
   beast::error_code ec;
@@ -481,13 +481,15 @@ std::string Server::listen() {
     acceptor.listen(net::socket_base::max_listen_connections, ec);
   }
   if (ec) {
-    return "cannot listen on " + impl_->options.host + ":" +
-           std::to_string(impl_->options.port) + ": " + ec.message();
+    return "cannot listen on " + impl_->options.host + ":" + std::to_string(impl_->options.port) +
+           ": " + ec.message();
   }
   return {};
 }
 
-std::uint16_t Server::port() const { return impl_->acceptor.local_endpoint().port(); }
+std::uint16_t Server::port() const {
+  return impl_->acceptor.local_endpoint().port();
+}
 
 void Server::run() {
   Impl& impl = *impl_;
@@ -500,8 +502,8 @@ void Server::run() {
   impl.doAccept();
 
   const auto endpoint = impl.acceptor.local_endpoint();
-  impl.log->info("listening on http://{}:{} with {} I/O thread(s)",
-                 endpoint.address().to_string(), endpoint.port(), impl.options.threads);
+  impl.log->info("listening on http://{}:{} with {} I/O thread(s)", endpoint.address().to_string(),
+                 endpoint.port(), impl.options.threads);
 
   std::vector<std::thread> threads;
   for (std::size_t i = 1; i < impl.options.threads; ++i) {

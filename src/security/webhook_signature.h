@@ -19,10 +19,10 @@ namespace autoql::security {
 
 enum class WebhookVerdict {
   kValid,
-  kNotConfigured,       // no secret: the service cannot verify anything
-  kInvalidTimestamp,    // header missing or not an integer count of milliseconds
+  kNotConfigured,     // no secret: the service cannot verify anything
+  kInvalidTimestamp,  // header missing or not an integer count of milliseconds
   kTimestampOutOfWindow,
-  kSignatureMismatch,   // missing, not base64, or matching no secret
+  kSignatureMismatch,  // missing, not base64, or matching no secret
 };
 
 class WebhookVerifier {

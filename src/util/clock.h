@@ -16,6 +16,8 @@ inline std::int64_t systemNowMillis() {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
-inline Clock systemClock() { return &systemNowMillis; }
+inline Clock systemClock() {
+  return &systemNowMillis;
+}
 
 }  // namespace autoql

@@ -53,7 +53,7 @@ template <class E>
 class [[nodiscard]] Result<void, E> {
  public:
   Result() = default;
-  Result(Ok) {}                                           // NOLINT: implicit by design
+  Result(Ok) {}                                              // NOLINT: implicit by design
   Result(E error) : error_(std::move(error)), ok_(false) {}  // NOLINT: implicit by design
 
   bool ok() const { return ok_; }

@@ -14,7 +14,9 @@ WorkerPool::WorkerPool(std::size_t threads, std::size_t queue_capacity)
   }
 }
 
-WorkerPool::~WorkerPool() { stop(); }
+WorkerPool::~WorkerPool() {
+  stop();
+}
 
 bool WorkerPool::trySubmit(std::function<void()> job) {
   {

@@ -38,7 +38,9 @@ Statement::Statement(sqlite3* db, std::string_view sql) : db_(db) {
   }
 }
 
-Statement::~Statement() { sqlite3_finalize(stmt_); }
+Statement::~Statement() {
+  sqlite3_finalize(stmt_);
+}
 
 void Statement::check(int rc) const {
   if (rc != SQLITE_OK) {
@@ -65,7 +67,9 @@ bool Statement::step() {
   fail(db_, rc);
 }
 
-std::int64_t Statement::integer(int column) const { return sqlite3_column_int64(stmt_, column); }
+std::int64_t Statement::integer(int column) const {
+  return sqlite3_column_int64(stmt_, column);
+}
 
 std::string Statement::text(int column) const {
   const auto* bytes = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));
@@ -116,10 +120,16 @@ Statement& Connection::prepare(std::string_view sql) {
   return *it->second;
 }
 
-std::int64_t Connection::lastInsertRowId() const { return sqlite3_last_insert_rowid(db_); }
+std::int64_t Connection::lastInsertRowId() const {
+  return sqlite3_last_insert_rowid(db_);
+}
 
-int Connection::changes() const { return sqlite3_changes(db_); }
+int Connection::changes() const {
+  return sqlite3_changes(db_);
+}
 
-bool Connection::inTransaction() const { return sqlite3_get_autocommit(db_) == 0; }
+bool Connection::inTransaction() const {
+  return sqlite3_get_autocommit(db_) == 0;
+}
 
 }  // namespace autoql::storage::sqlite

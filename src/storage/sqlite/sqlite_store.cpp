@@ -84,7 +84,9 @@ Notification readNotification(Statement& row) {
   return n;
 }
 
-Error notFound() { return {Errc::kNotFound, "no such row"}; }
+Error notFound() {
+  return {Errc::kNotFound, "no such row"};
+}
 
 }  // namespace
 
@@ -176,8 +178,8 @@ Result<void> SqliteStore::read(const Writer::Work& work) {
 }
 
 Result<Dashboard> SqliteStore::createDashboard(const domain::NewDashboard& input) {
-  Dashboard created{0,          input.project_id, input.user_id, input.name, input.data_json, 1,
-                    options_.clock(), 0};
+  Dashboard created{
+      0, input.project_id, input.user_id, input.name, input.data_json, 1, options_.clock(), 0};
   created.updated_at_ms = created.created_at_ms;
 
   auto result = write([&created](Connection& db) {
@@ -202,8 +204,7 @@ Result<Dashboard> SqliteStore::createDashboard(const domain::NewDashboard& input
 
 Result<std::vector<Dashboard>> SqliteStore::listDashboards(std::string_view project_id,
                                                            std::string_view user_id,
-                                                           std::size_t limit,
-                                                           std::size_t offset) {
+                                                           std::size_t limit, std::size_t offset) {
   std::vector<Dashboard> dashboards;
   auto result = read([&](Connection& db) {
     ScopedStatement query(db, select(kDashboardColumns,
@@ -346,8 +347,8 @@ Result<NotificationRecord> SqliteStore::getNotification(std::string_view notific
                                                         std::string_view user_id) {
   std::optional<NotificationRecord> record;
   auto result = read([&](Connection& db) {
-    ScopedStatement query(db,
-                          select(kNotificationColumns, "FROM notifications WHERE notification_id = ?"));
+    ScopedStatement query(
+        db, select(kNotificationColumns, "FROM notifications WHERE notification_id = ?"));
     query->bind(1, notification_id);
     if (!query->step()) {
       return;

@@ -28,8 +28,7 @@ class SqliteStore final : public Store {
 
   Result<domain::Dashboard> createDashboard(const domain::NewDashboard& input) override;
   Result<std::vector<domain::Dashboard>> listDashboards(std::string_view project_id,
-                                                        std::string_view user_id,
-                                                        std::size_t limit,
+                                                        std::string_view user_id, std::size_t limit,
                                                         std::size_t offset) override;
   Result<domain::Dashboard> getDashboard(std::int64_t id) override;
   Result<domain::Dashboard> updateDashboard(std::int64_t id,

@@ -26,9 +26,13 @@ Writer::~Writer() {
   thread_.join();
 }
 
-Result<void> Writer::run(Work work) { return enqueue(std::move(work), false); }
+Result<void> Writer::run(Work work) {
+  return enqueue(std::move(work), false);
+}
 
-Result<void> Writer::runAlone(Work work) { return enqueue(std::move(work), true); }
+Result<void> Writer::runAlone(Work work) {
+  return enqueue(std::move(work), true);
+}
 
 Result<void> Writer::enqueue(Work work, bool alone) {
   auto job = std::make_shared<Job>();

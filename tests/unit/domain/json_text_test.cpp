@@ -15,18 +15,18 @@ std::string nested(std::size_t depth) {
 
 TEST(JsonText, RefusesMalformedInput) {
   const char* cases[] = {
-      "",                      // nothing
-      "{",                     // truncated
-      "{\"a\":1,}",            // trailing comma
-      "{\"a\":1} x",           // trailing garbage
-      "{'a':1}",               // single quotes
-      "// c\n{}",              // comment
-      "{\"a\":\"\xff\"}",      // invalid UTF-8
-      "{\"a\":\"\xc3\"}",      // truncated UTF-8 sequence
-      "{\"a\":\"\\ud800\"}",   // lone high surrogate
-      "{\"a\":\"\\udc00\"}",   // lone low surrogate
-      "{\"a\":NaN}",           // not JSON
-      "{\"a\":[1e400]}",       // overflows a double: would be written back as Infinity
+      "",                     // nothing
+      "{",                    // truncated
+      "{\"a\":1,}",           // trailing comma
+      "{\"a\":1} x",          // trailing garbage
+      "{'a':1}",              // single quotes
+      "// c\n{}",             // comment
+      "{\"a\":\"\xff\"}",     // invalid UTF-8
+      "{\"a\":\"\xc3\"}",     // truncated UTF-8 sequence
+      "{\"a\":\"\\ud800\"}",  // lone high surrogate
+      "{\"a\":\"\\udc00\"}",  // lone low surrogate
+      "{\"a\":NaN}",          // not JSON
+      "{\"a\":[1e400]}",      // overflows a double: would be written back as Infinity
   };
   for (const char* text : cases) {
     auto parsed = parseJson(text);

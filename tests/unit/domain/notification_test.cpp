@@ -44,8 +44,8 @@ TEST(Notification, NamesEachMissingField) {
     fields.push_back(error.field);
   }
   EXPECT_EQ(fields, (std::vector<std::string>{"payload.notification_id", "payload.data_alert_id",
-                                               "payload.project_id", "payload.title",
-                                               "payload.users", "payload.created_at"}));
+                                              "payload.project_id", "payload.title",
+                                              "payload.users", "payload.created_at"}));
 }
 
 TEST(Notification, TakesCreatedAtTooLargeForSecondsAsMilliseconds) {
@@ -71,9 +71,9 @@ TEST(Notification, RefusesUsersThatAreNotStrings) {
 }
 
 TEST(Notification, QueryResultIsOptional) {
-  auto parsed = parseDataAlert(alert(
-      R"("notification_id":"n","data_alert_id":"d","project_id":"p","title":"t",)"
-      R"("users":[],"created_at":1)"));
+  auto parsed = parseDataAlert(
+      alert(R"("notification_id":"n","data_alert_id":"d","project_id":"p","title":"t",)"
+            R"("users":[],"created_at":1)"));
   ASSERT_TRUE(parsed.ok());
   EXPECT_EQ(parsed->query_result_json, "null");
   EXPECT_EQ(parsed->message, "");

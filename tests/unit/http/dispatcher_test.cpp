@@ -6,8 +6,8 @@
 
 #include <atomic>
 #include <future>
-#include <thread>
 #include <stdexcept>
+#include <thread>
 
 namespace autoql::http {
 namespace {

@@ -7,7 +7,9 @@
 namespace autoql::http {
 namespace {
 
-Response named(std::string name) { return jsonResponse(200, std::move(name)); }
+Response named(std::string name) {
+  return jsonResponse(200, std::move(name));
+}
 
 class RouterTest : public ::testing::Test {
  protected:
@@ -38,7 +40,9 @@ TEST_F(RouterTest, PrefersLiteralSegments) {
   EXPECT_EQ(call(Method::kGet, {"dashboards", "summary"}), "sum");
 }
 
-TEST_F(RouterTest, HeadMatchesGet) { EXPECT_EQ(call(Method::kHead, {"dashboards"}), "list"); }
+TEST_F(RouterTest, HeadMatchesGet) {
+  EXPECT_EQ(call(Method::kHead, {"dashboards"}), "list");
+}
 
 TEST_F(RouterTest, ListsAllowedMethodsForAKnownPath) {
   auto match = router_.match(Method::kDelete, {"dashboards"});

@@ -29,8 +29,9 @@ TEST(WebhookSignature, MatchesFixedVectors) {
   EXPECT_EQ(signWebhook("whsec_test", "1764763200000", kBody), kSignatureFirst);
   EXPECT_EQ(signWebhook("second-secret", "1764763200000", kBody), kSignatureSecond);
   // Raw UTF-8 bytes are signed as they are: {"title":"Café ☕ 売上 😀"}
-  EXPECT_EQ(signWebhook("whsec_test", "1764763200000", "{\"title\":\"Caf\xC3\xA9 \xE2\x98\x95 "
-                                                       "\xE5\xA3\xB2\xE4\xB8\x8A \xF0\x9F\x98\x80\"}"),
+  EXPECT_EQ(signWebhook("whsec_test", "1764763200000",
+                        "{\"title\":\"Caf\xC3\xA9 \xE2\x98\x95 "
+                        "\xE5\xA3\xB2\xE4\xB8\x8A \xF0\x9F\x98\x80\"}"),
             "OaE2xiQVlMDHLjmAyaXhYDXc+vi5q9gDaD+Ww8PWTvg=");
   EXPECT_EQ(signWebhook("whsec_test", "1764763200000", ""),
             "6VARkh1NiRqEPkvF7q4DUdeEXrQZfuBerWF9jCgSNGk=");
@@ -86,9 +87,9 @@ TEST(WebhookSignature, NeverReadsTheTimestampAsSeconds) {
 
 TEST(WebhookSignature, RefusesTimestampsThatAreNotIntegers) {
   const auto verifier = verifierAt(kNow);
-  for (const char* bad : {"", "abc", "1764763200000.0", "1.7647632e12", " 1764763200000",
-                          "1764763200000 ", "-1764763200000", "+1764763200000",
-                          "99999999999999999999"}) {
+  for (const char* bad :
+       {"", "abc", "1764763200000.0", "1.7647632e12", " 1764763200000", "1764763200000 ",
+        "-1764763200000", "+1764763200000", "99999999999999999999"}) {
     EXPECT_EQ(verifier.verify(bad, kSignatureFirst, kBody), WebhookVerdict::kInvalidTimestamp)
         << "timestamp: '" << bad << "'";
   }

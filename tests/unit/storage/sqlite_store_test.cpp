@@ -210,7 +210,9 @@ TEST_P(SqliteStoreTest, ConcurrentWritesAllCommit) {
   }
 }
 
-TEST_P(SqliteStoreTest, PingAnswers) { EXPECT_TRUE(store_->ping().ok()); }
+TEST_P(SqliteStoreTest, PingAnswers) {
+  EXPECT_TRUE(store_->ping().ok());
+}
 
 INSTANTIATE_TEST_SUITE_P(Engines, SqliteStoreTest, ::testing::Values(false, true),
                          [](const auto& test) { return test.param ? "File" : "Memory"; });
