@@ -109,7 +109,9 @@ bool sameInteger(const json::value& a, const json::value& b) {
 
 std::unique_ptr<ServerProcess> SharedServerTest::server_;
 
-void SharedServerTest::SetUpTestSuite() { server_ = std::make_unique<ServerProcess>(); }
+void SharedServerTest::startSharedServer(ServerSpec spec) {
+  server_ = std::make_unique<ServerProcess>(std::move(spec));
+}
 
 void SharedServerTest::TearDownTestSuite() { server_.reset(); }
 

@@ -26,8 +26,11 @@ using http::Header;
 // use it create their own ids, so they do not see each other's data.
 class SharedServerTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite();
+  static void SetUpTestSuite() { startSharedServer({}); }
   static void TearDownTestSuite();
+
+  // For suites that need other flags: call from their own SetUpTestSuite.
+  static void startSharedServer(ServerSpec spec);
 
   void SetUp() override;
   void TearDown() override;  // prints the server log when the test failed

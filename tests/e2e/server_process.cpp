@@ -212,8 +212,7 @@ void ServerProcess::waitUntilListening(Millis wait) {
     if (port_ != 0) {
       return;
     }
-    if (auto status = waitForExit(pid_, Millis(0))) {
-      pid_ = -1;
+    if (auto status = waitForExit(Millis(0))) {
       failure_ = "the server exited with status " + std::to_string(*status) +
                  " before listening; its log:\n" + log();
       return;
@@ -241,12 +240,29 @@ std::unique_ptr<http::Client> ServerProcess::client(Millis timeout) const {
   return std::make_unique<http::Client>("127.0.0.1", port_, timeout);
 }
 
-int ServerProcess::stop(int signal, Millis wait) {
+void ServerProcess::signal(int signal_number) {
+  if (pid_ > 0) {
+    kill(pid_, signal_number);
+  }
+}
+
+std::optional<int> ServerProcess::waitForExit(Millis wait) {
+  if (pid_ <= 0) {
+    return std::nullopt;
+  }
+  std::optional<int> status = e2e::waitForExit(pid_, wait);
+  if (status) {
+    pid_ = -1;
+  }
+  return status;
+}
+
+int ServerProcess::stop(int signal_number, Millis wait) {
   if (pid_ <= 0) {
     return -1;
   }
-  kill(pid_, signal);
-  const std::optional<int> status = waitForExit(pid_, wait);
+  kill(pid_, signal_number);
+  const std::optional<int> status = e2e::waitForExit(pid_, wait);
   const int result = status ? *status : killAndReap(pid_);
   pid_ = -1;
   return result;

@@ -15,6 +15,7 @@
 #include <csignal>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -72,10 +73,16 @@ class ServerProcess {
   std::unique_ptr<http::Client> client(
       std::chrono::milliseconds timeout = std::chrono::seconds(10)) const;
 
-  // Sends `signal` and waits up to `wait` for the exit; past that, SIGKILL. Returns the
-  // exit status, 128 + the signal number when killed by a signal, or -1 if it was not
-  // running.
-  int stop(int signal = SIGTERM, std::chrono::milliseconds wait = std::chrono::seconds(15));
+  // Sends `signal_number` to the process without waiting.
+  void signal(int signal_number);
+
+  // Waits up to `wait` for the process to exit. Returns the exit status (128 + the signal
+  // number when a signal killed it), or nullopt if it still runs (or was never started).
+  std::optional<int> waitForExit(std::chrono::milliseconds wait);
+
+  // Sends `signal_number` and waits up to `wait` for the exit; past that, SIGKILL. Returns the
+  // exit status as waitForExit(), or -1 if it was not running.
+  int stop(int signal_number = SIGTERM, std::chrono::milliseconds wait = std::chrono::seconds(15));
 
  private:
   void start(const ServerSpec& spec);
