@@ -4,6 +4,7 @@
 #include <boost/json/parse_options.hpp>
 #include <boost/json/stream_parser.hpp>
 #include <cmath>
+#include <cstdint>
 
 namespace autoql::domain {
 namespace {
@@ -79,9 +80,53 @@ bool hasControlCharacter(std::string_view text) {
   return false;
 }
 
+bool isValidUtf8(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    std::size_t length = 0;
+    std::uint32_t code = 0;
+    if (lead < 0x80) {
+      ++i;
+      continue;
+    } else if ((lead & 0xE0) == 0xC0) {
+      length = 2;
+      code = lead & 0x1F;
+    } else if ((lead & 0xF0) == 0xE0) {
+      length = 3;
+      code = lead & 0x0F;
+    } else if ((lead & 0xF8) == 0xF0) {
+      length = 4;
+      code = lead & 0x07;
+    } else {
+      return false;
+    }
+    if (i + length > text.size()) {
+      return false;
+    }
+    for (std::size_t k = 1; k < length; ++k) {
+      const auto next = static_cast<unsigned char>(text[i + k]);
+      if ((next & 0xC0) != 0x80) {
+        return false;
+      }
+      code = (code << 6) | (next & 0x3F);
+    }
+    // The smallest code point each length may encode; anything below is an overlong form.
+    static constexpr std::uint32_t kMinimum[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (code < kMinimum[length] || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) {
+      return false;
+    }
+    i += length;
+  }
+  return true;
+}
+
 std::string checkText(std::string_view text, std::size_t max_chars) {
   if (text.empty()) {
     return "must not be empty";
+  }
+  if (!isValidUtf8(text)) {
+    return "must be valid UTF-8";
   }
   if (countCodePoints(text) > max_chars) {
     return "must be at most " + std::to_string(max_chars) + " characters";

@@ -28,8 +28,12 @@ std::size_t countCodePoints(std::string_view utf8);
 // True when `text` holds a C0 control character or DEL, which no identifier or name needs.
 bool hasControlCharacter(std::string_view text);
 
-// Checks a required identifier-like string: 1..max_chars code points, no control
-// characters. Returns an empty string when valid, otherwise what is wrong.
+// True when `text` is well-formed UTF-8 (no overlong forms, surrogates or values past
+// U+10FFFF). Strings from parseJson always are; query parameters need checking.
+bool isValidUtf8(std::string_view text);
+
+// Checks a required identifier-like string: valid UTF-8, 1..max_chars code points, no
+// control characters. Returns an empty string when valid, otherwise what is wrong.
 std::string checkText(std::string_view text, std::size_t max_chars);
 
 }  // namespace autoql::domain

@@ -73,7 +73,17 @@ TEST(JsonText, CountsCodePointsNotBytes) {
   EXPECT_EQ(countCodePoints("Café ☕ 😀"), 8U);
 }
 
+TEST(JsonText, ValidatesUtf8) {
+  EXPECT_TRUE(isValidUtf8("Café ☕ 売上 😀"));
+  EXPECT_TRUE(isValidUtf8(""));
+  for (const char* bad :
+       {"\xff", "\xc3", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "a\x80" "b"}) {
+    EXPECT_FALSE(isValidUtf8(bad)) << bad;
+  }
+}
+
 TEST(JsonText, ChecksText) {
+  EXPECT_EQ(checkText("\xff", 5), "must be valid UTF-8");
   EXPECT_EQ(checkText("ok", 5), "");
   EXPECT_EQ(checkText("", 5), "must not be empty");
   EXPECT_EQ(checkText("toolong", 5), "must be at most 5 characters");
