@@ -63,6 +63,7 @@ http::Response validationFailed(const domain::FieldErrors& errors) {
                         "validation_failed",
                         "Validation failed",
                         "The request has invalid fields; see errors.",
+                        {},
                         {}};
   for (const auto& error : errors) {
     problem.errors.emplace_back(error.field, error.message);
@@ -125,6 +126,41 @@ std::optional<std::size_t> pagingParam(const http::Request& request, std::string
     return std::nullopt;
   }
   return static_cast<std::size_t>(*value);
+}
+
+domain::VersionCondition ifMatchCondition(const http::Request& request) {
+  domain::VersionCondition condition;
+  const auto header = request.header("If-Match");
+  if (!header) {
+    return condition;
+  }
+  std::string_view rest = *header;
+  condition.any = false;
+  while (!rest.empty()) {
+    const std::size_t comma = rest.find(',');
+    std::string_view tag = rest.substr(0, comma);
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    while (!tag.empty() && (tag.front() == ' ' || tag.front() == '\t')) {
+      tag.remove_prefix(1);
+    }
+    while (!tag.empty() && (tag.back() == ' ' || tag.back() == '\t')) {
+      tag.remove_suffix(1);
+    }
+    if (tag == "*") {
+      condition.any = true;
+      return condition;
+    }
+    if (tag.size() >= 3 && tag.front() == '"' && tag.back() == '"') {
+      if (auto version = parseId(tag.substr(1, tag.size() - 2))) {
+        condition.versions.push_back(*version);
+      }
+    }
+  }
+  return condition;
+}
+
+std::string callerUserId(const http::Request& request) {
+  return queryString(request, "user_id").value_or("");
 }
 
 std::optional<std::string> queryString(const http::Request& request, std::string_view name) {

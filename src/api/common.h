@@ -9,6 +9,7 @@
 #include <optional>
 #include <string_view>
 
+#include "domain/dashboard.h"
 #include "domain/validation.h"
 #include "http/message.h"
 #include "util/result.h"
@@ -44,6 +45,18 @@ std::optional<std::int64_t> parseId(std::string_view text);
 // Appends a field error when present and not valid.
 std::optional<std::size_t> pagingParam(const http::Request& request, std::string_view name,
                                        std::size_t max, domain::FieldErrors& errors);
+
+// Largest `offset` accepted by paged lists.
+constexpr std::size_t kMaxOffset = 1'000'000'000;
+
+// The condition an If-Match header puts on a write (RFC 9110 13.1.1): absent or "*"
+// allows any version; otherwise the stored version must equal one of the strong entity
+// tags "<version>" listed (a weak or malformed tag matches nothing).
+domain::VersionCondition ifMatchCondition(const http::Request& request);
+
+// The user a write is attributed to: ?user_id when given; empty otherwise (the store
+// then attributes it to the owner).
+std::string callerUserId(const http::Request& request);
 
 // Returns an optional query parameter as a string.
 std::optional<std::string> queryString(const http::Request& request, std::string_view name);

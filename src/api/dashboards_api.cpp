@@ -27,15 +27,59 @@ http::Response dashboardResponse(unsigned status, const Dashboard& dashboard) {
   return response;
 }
 
+// 412 for a conditional write whose version is stale; says which version is current.
+http::Response versionMismatch(const Dashboard& current) {
+  http::Problem problem{412,
+                        "version_mismatch",
+                        "Version mismatch",
+                        "The dashboard is at version " + std::to_string(current.version) +
+                            "; read it again and reapply the change.",
+                        {},
+                        {{"current_version", std::to_string(current.version)}}};
+  http::Response response = http::problemResponse(problem);
+  response.setHeader("ETag", etag(current));
+  return response;
+}
+
+http::Response writeResponse(const Result<storage::DashboardWrite>& write,
+                             const http::Request& request) {
+  if (!write) {
+    return storeFailure(write.error(), request, "dashboard");
+  }
+  if (!write->applied) {
+    return versionMismatch(write->dashboard);
+  }
+  return dashboardResponse(200, write->dashboard);
+}
+
 // The URL of the next page, keeping the caller's filters.
-std::string nextPageLink(std::string_view project_id, std::string_view user_id, std::size_t limit,
-                         std::size_t offset) {
-  boost::urls::url next("/dashboards");
+std::string nextPageLink(std::string_view path, std::string_view project_id,
+                         std::string_view user_id, std::size_t limit, std::size_t offset) {
+  boost::urls::url next(path);
   next.params().append({"project_id", project_id});
   next.params().append({"user_id", user_id});
   next.params().append({"limit", std::to_string(limit)});
   next.params().append({"offset", std::to_string(offset)});
   return "<" + std::string(next.buffer()) + ">; rel=\"next\"";
+}
+
+// Joins serialized items as a JSON array, wrapped as {"items": [...]} when asked.
+std::string listBody(const std::vector<std::string>& items, bool wrap) {
+  std::string body = wrap ? "{\"items\":[" : "[";
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) {
+      body += ',';
+    }
+    body += items[i];
+  }
+  body += wrap ? "]}" : "]";
+  return body;
+}
+
+std::string versionInfoJson(const domain::DashboardVersionInfo& info) {
+  return "{\"version\":" + std::to_string(info.version) + ",\"name\":" + quoted(info.name) +
+         ",\"updated_at\":\"" + formatIsoMillis(info.updated_at_ms) +
+         "\",\"updated_by\":" + quoted(info.updated_by) + "}";
 }
 
 }  // namespace
@@ -51,7 +95,8 @@ std::string dashboardJson(const Dashboard& d) {
   out += d.data_json;
   out += ",\"version\":" + std::to_string(d.version);
   out += ",\"created_at\":\"" + formatIsoMillis(d.created_at_ms) + "\"";
-  out += ",\"updated_at\":\"" + formatIsoMillis(d.updated_at_ms) + "\"}";
+  out += ",\"updated_at\":\"" + formatIsoMillis(d.updated_at_ms) + "\"";
+  out += ",\"updated_by\":" + quoted(d.updated_by) + "}";
   return out;
 }
 
@@ -59,20 +104,32 @@ DashboardsApi::DashboardsApi(storage::Store& store, ApiLimits limits)
     : store_(store), limits_(limits) {}
 
 void DashboardsApi::registerRoutes(http::Router& router) {
-  using http::Method;
-  router.add(Method::kPost, "/dashboards", [this](const auto& r) { return create(r); });
-  router.add(Method::kGet, "/dashboards", [this](const auto& r) { return list(r); });
-  router.add(Method::kGet, "/dashboards/{id}", [this](const auto& r) { return get(r); });
-  router.add(Method::kPut, "/dashboards/{id}", [this](const auto& r) { return update(r); });
-  router.add(Method::kDelete, "/dashboards/{id}", [this](const auto& r) { return remove(r); });
+  registerFlavor(router, root_);
+  registerFlavor(router, v1_);
 }
 
-http::Response DashboardsApi::create(const http::Request& request) {
+void DashboardsApi::registerFlavor(http::Router& router, const Flavor& flavor) {
+  using http::Method;
+  const std::string base = flavor.prefix + "/dashboards";
+  const std::string one = base + "/{id}";
+  const Flavor* f = &flavor;
+  router.add(Method::kPost, base, [this, f](const auto& r) { return create(*f, r); });
+  router.add(Method::kGet, base, [this, f](const auto& r) { return list(*f, r); });
+  router.add(Method::kGet, one, [this](const auto& r) { return get(r); });
+  router.add(Method::kPut, one, [this](const auto& r) { return update(r); });
+  router.add(Method::kDelete, one, [this](const auto& r) { return remove(r); });
+  router.add(Method::kGet, one + "/versions", [this, f](const auto& r) { return versions(*f, r); });
+  router.add(Method::kGet, one + "/versions/{version}",
+             [this](const auto& r) { return version(r); });
+  router.add(Method::kPost, one + "/restore", [this](const auto& r) { return restore(r); });
+}
+
+http::Response DashboardsApi::create(const Flavor& flavor, const http::Request& request) {
   auto body = readJsonBody(request, limits_);
   if (!body) {
     return body.error();
   }
-  auto input = domain::parseNewDashboard(*body);
+  auto input = domain::parseNewDashboard(*body, flavor.username_alias);
   if (!input) {
     return validationFailed(input.error());
   }
@@ -82,17 +139,20 @@ http::Response DashboardsApi::create(const http::Request& request) {
     return storeFailure(created.error(), request);
   }
   http::Response response = dashboardResponse(201, *created);
-  response.setHeader("Location", "/dashboards/" + std::to_string(created->id));
+  response.setHeader("Location", flavor.prefix + "/dashboards/" + std::to_string(created->id));
   return response;
 }
 
-http::Response DashboardsApi::list(const http::Request& request) {
+http::Response DashboardsApi::list(const Flavor& flavor, const http::Request& request) {
   domain::FieldErrors errors;
   const auto project_id = queryString(request, "project_id");
-  const auto user_id = queryString(request, "user_id");
+  auto user_id = queryString(request, "user_id");
+  if (!user_id && flavor.username_alias) {
+    user_id = queryString(request, "username");
+  }
   domain::checkOwner(project_id, user_id, errors);
   const auto limit = pagingParam(request, "limit", kMaxDashboardPage, errors);
-  const auto offset = pagingParam(request, "offset", SIZE_MAX / 2, errors);
+  const auto offset = pagingParam(request, "offset", kMaxOffset, errors);
   if (!errors.empty()) {
     return validationFailed(errors);
   }
@@ -109,17 +169,15 @@ http::Response DashboardsApi::list(const http::Request& request) {
     dashboards->pop_back();
   }
 
-  std::string body = "[";
+  std::vector<std::string> items;
+  items.reserve(dashboards->size());
   for (const Dashboard& dashboard : *dashboards) {
-    if (body.size() > 1) {
-      body += ',';
-    }
-    body += dashboardJson(dashboard);
+    items.push_back(dashboardJson(dashboard));
   }
-  body += ']';
-  http::Response response = http::jsonResponse(200, std::move(body));
+  http::Response response = http::jsonResponse(200, listBody(items, flavor.wrap_lists));
   if (more) {
-    response.setHeader("Link", nextPageLink(*project_id, *user_id, page, skip + page));
+    response.setHeader("Link", nextPageLink(flavor.prefix + "/dashboards", *project_id, *user_id,
+                                            page, skip + page));
   }
   return response;
 }
@@ -150,11 +208,12 @@ http::Response DashboardsApi::update(const http::Request& request) {
     return validationFailed(changes.error());
   }
 
-  auto updated = store_.updateDashboard(*id, *changes);
-  if (!updated) {
-    return storeFailure(updated.error(), request, "dashboard");
+  domain::VersionCondition condition = ifMatchCondition(request);
+  if (changes->version) {
+    condition.require(*changes->version);
   }
-  return dashboardResponse(200, *updated);
+  return writeResponse(store_.updateDashboard(*id, *changes, condition, callerUserId(request)),
+                       request);
 }
 
 http::Response DashboardsApi::remove(const http::Request& request) {
@@ -169,6 +228,54 @@ http::Response DashboardsApi::remove(const http::Request& request) {
   http::Response response;
   response.status = 204;
   return response;
+}
+
+http::Response DashboardsApi::versions(const Flavor& flavor, const http::Request& request) {
+  const auto id = parseId(request.pathParam("id"));
+  if (!id) {
+    return notFound("dashboard");
+  }
+  auto history = store_.listDashboardVersions(*id);
+  if (!history) {
+    return storeFailure(history.error(), request, "dashboard");
+  }
+  std::vector<std::string> items;
+  items.reserve(history->size());
+  for (const auto& info : *history) {
+    items.push_back(versionInfoJson(info));
+  }
+  return http::jsonResponse(200, listBody(items, flavor.wrap_lists));
+}
+
+http::Response DashboardsApi::version(const http::Request& request) {
+  const auto id = parseId(request.pathParam("id"));
+  const auto number = parseId(request.pathParam("version"));
+  if (!id || !number) {
+    return notFound("dashboard version");
+  }
+  auto dashboard = store_.getDashboardVersion(*id, *number);
+  if (!dashboard) {
+    return storeFailure(dashboard.error(), request, "dashboard version");
+  }
+  return dashboardResponse(200, *dashboard);
+}
+
+http::Response DashboardsApi::restore(const http::Request& request) {
+  const auto id = parseId(request.pathParam("id"));
+  if (!id) {
+    return notFound("dashboard");
+  }
+  auto body = readJsonBody(request, limits_);
+  if (!body) {
+    return body.error();
+  }
+  auto target = domain::parseRestore(*body);
+  if (!target) {
+    return validationFailed(target.error());
+  }
+  return writeResponse(store_.restoreDashboardVersion(*id, *target, ifMatchCondition(request),
+                                                      callerUserId(request)),
+                       request);
 }
 
 }  // namespace autoql::api

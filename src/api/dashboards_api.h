@@ -1,7 +1,13 @@
-// The dashboard routes of DESIGN 3.2 at the root (the Flask sample's paths):
-// POST/GET /dashboards and GET/PUT/DELETE /dashboards/{id}. Handlers run on the worker
-// pool; the object must outlive the router it registers with.
+// The dashboard routes of DESIGN 3.2, twice: at the root (the Flask sample's paths,
+// lists as JSON arrays) and under /api/v1 (the official demo app and mobile SDKs, lists
+// wrapped as {"items": [...]}, `username` accepted for user_id):
+//   POST/GET /dashboards, GET/PUT/DELETE /dashboards/{id},
+//   GET /dashboards/{id}/versions[/{version}], POST /dashboards/{id}/restore.
+// PUT and restore are conditional when the request carries If-Match or a body `version`.
+// Handlers run on the worker pool; the object must outlive the router it registers with.
 #pragma once
+
+#include <string>
 
 #include "api/common.h"
 #include "http/router.h"
@@ -19,14 +25,28 @@ class DashboardsApi {
   void registerRoutes(http::Router& router);
 
  private:
-  http::Response create(const http::Request& request);
-  http::Response list(const http::Request& request);
+  // The two shapes of the same routes.
+  struct Flavor {
+    std::string prefix;   // "" or "/api/v1"
+    bool wrap_lists;      // {"items": [...]} instead of [...]
+    bool username_alias;  // `username` may stand for user_id
+  };
+
+  void registerFlavor(http::Router& router, const Flavor& flavor);
+
+  http::Response create(const Flavor& flavor, const http::Request& request);
+  http::Response list(const Flavor& flavor, const http::Request& request);
   http::Response get(const http::Request& request);
   http::Response update(const http::Request& request);
   http::Response remove(const http::Request& request);
+  http::Response versions(const Flavor& flavor, const http::Request& request);
+  http::Response version(const http::Request& request);
+  http::Response restore(const http::Request& request);
 
   storage::Store& store_;
   ApiLimits limits_;
+  Flavor root_{"", false, false};
+  Flavor v1_{"/api/v1", true, true};
 };
 
 // Serializes a dashboard as the API returns it; `data` is spliced in as stored.

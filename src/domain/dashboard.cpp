@@ -1,7 +1,9 @@
 #include "domain/dashboard.h"
 
+#include <algorithm>
 #include <array>
 #include <boost/json/serialize.hpp>
+#include <cstdint>
 #include <string_view>
 
 #include "domain/json_text.h"
@@ -67,6 +69,22 @@ std::optional<std::string> tilesJson(const json::value& data, FieldErrors& error
   return json::serialize(tiles);
 }
 
+// Reads an optional positive integer version; records an error when it is anything else.
+std::optional<std::int64_t> optionalVersion(const json::object& body, FieldErrors& errors) {
+  const json::value* value = body.if_contains("version");
+  if (value == nullptr || value->is_null()) {
+    return std::nullopt;
+  }
+  if (value->is_int64() && value->get_int64() >= 1) {
+    return value->get_int64();
+  }
+  if (value->is_uint64() && value->get_uint64() <= INT64_MAX && value->get_uint64() >= 1) {
+    return static_cast<std::int64_t>(value->get_uint64());
+  }
+  errors.push_back({"version", "must be a positive integer"});
+  return std::nullopt;
+}
+
 const json::object* requireObject(const json::value& body, FieldErrors& errors) {
   const json::object* object = body.if_object();
   if (object == nullptr) {
@@ -77,13 +95,30 @@ const json::object* requireObject(const json::value& body, FieldErrors& errors) 
 
 }  // namespace
 
+bool VersionCondition::allows(std::int64_t version) const {
+  return any || std::find(versions.begin(), versions.end(), version) != versions.end();
+}
+
+void VersionCondition::require(std::int64_t version) {
+  if (any) {
+    any = false;
+    versions = {version};
+    return;
+  }
+  const bool listed = allows(version);
+  versions.clear();
+  if (listed) {
+    versions.push_back(version);
+  }
+}
+
 void checkOwner(const std::optional<std::string>& project_id,
                 const std::optional<std::string>& user_id, FieldErrors& errors) {
   checkString(project_id, "project_id", kMaxProjectIdChars, errors);
   checkString(user_id, "user_id", kMaxUserIdChars, errors);
 }
 
-Result<NewDashboard, FieldErrors> parseNewDashboard(const json::value& body) {
+Result<NewDashboard, FieldErrors> parseNewDashboard(const json::value& body, bool username_alias) {
   FieldErrors errors;
   const json::object* object = requireObject(body, errors);
   if (object == nullptr) {
@@ -92,6 +127,9 @@ Result<NewDashboard, FieldErrors> parseNewDashboard(const json::value& body) {
 
   auto project_id = optionalString(*object, "project_id", errors);
   auto user_id = optionalString(*object, "user_id", errors);
+  if (!user_id && username_alias && !object->contains("user_id")) {
+    user_id = optionalString(*object, "username", errors);
+  }
   auto name = optionalString(*object, "name", errors);
   checkOwner(project_id, user_id, errors);
   checkString(name, "name", kMaxDashboardNameChars, errors);
@@ -117,6 +155,7 @@ Result<DashboardChanges, FieldErrors> parseDashboardChanges(const json::value& b
   }
 
   DashboardChanges changes;
+  changes.version = optionalVersion(*object, errors);
   changes.name = optionalString(*object, "name", errors);
   if (changes.name) {
     checkString(changes.name, "name", kMaxDashboardNameChars, errors);
@@ -134,6 +173,22 @@ Result<DashboardChanges, FieldErrors> parseDashboardChanges(const json::value& b
     return errors;
   }
   return changes;
+}
+
+Result<std::int64_t, FieldErrors> parseRestore(const json::value& body) {
+  FieldErrors errors;
+  const json::object* object = requireObject(body, errors);
+  if (object == nullptr) {
+    return errors;
+  }
+  auto version = optionalVersion(*object, errors);
+  if (!version && errors.empty()) {
+    errors.push_back({"version", "is required"});
+  }
+  if (!errors.empty()) {
+    return errors;
+  }
+  return *version;
 }
 
 }  // namespace autoql::domain

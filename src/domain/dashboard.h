@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "domain/validation.h"
 #include "util/result.h"
@@ -26,6 +27,27 @@ struct Dashboard {
   std::int64_t version = 1;
   std::int64_t created_at_ms = 0;
   std::int64_t updated_at_ms = 0;
+  std::string updated_by;  // the user whose write made this version
+};
+
+// One earlier version in a dashboard's history (the list shows no tiles).
+struct DashboardVersionInfo {
+  std::int64_t version = 0;
+  std::string name;
+  std::int64_t updated_at_ms = 0;
+  std::string updated_by;
+};
+
+// Which stored versions a write may apply to: any, or one of a list (from If-Match and
+// a body `version`). A write whose condition fails changes nothing.
+struct VersionCondition {
+  bool any = true;
+  std::vector<std::int64_t> versions;  // when !any; empty means no version can match
+
+  bool allows(std::int64_t version) const;
+
+  // Narrows the condition to `version` as well (both must hold).
+  void require(std::int64_t version);
 };
 
 // A validated POST body.
@@ -40,15 +62,21 @@ struct NewDashboard {
 struct DashboardChanges {
   std::optional<std::string> name;
   std::optional<std::string> data_json;
+  std::optional<std::int64_t> version;  // the version the client edited, when it says
 };
 
 // Validates a create body {project_id, user_id, name, data?}. `data` defaults to [].
+// With `username_alias`, `username` stands for a missing user_id (the /api/v1 shape).
 // Unknown fields, and id/version/timestamps, are ignored. Returns every problem found.
-Result<NewDashboard, FieldErrors> parseNewDashboard(const boost::json::value& body);
+Result<NewDashboard, FieldErrors> parseNewDashboard(const boost::json::value& body,
+                                                    bool username_alias = false);
 
-// Validates an update body {name?, data?}; at least one of them must be present.
+// Validates an update body {name?, data?, version?}; name or data must be present.
 // project_id and user_id in the body are ignored: a dashboard never changes owner.
 Result<DashboardChanges, FieldErrors> parseDashboardChanges(const boost::json::value& body);
+
+// Validates a restore body {version}.
+Result<std::int64_t, FieldErrors> parseRestore(const boost::json::value& body);
 
 // Checks the owner identifiers given in a query string or body. Appends to `errors`.
 void checkOwner(const std::optional<std::string>& project_id,

@@ -2,6 +2,7 @@
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 namespace autoql::http {
@@ -21,6 +22,10 @@ Response problemResponse(const Problem& problem) {
     body["errors"] = std::move(errors);
   }
 
+  for (const auto& [name, json_text] : problem.extensions) {
+    body[name] = boost::json::parse(json_text);
+  }
+
   Response response;
   response.status = problem.status;
   response.content_type = "application/problem+json";
@@ -29,7 +34,8 @@ Response problemResponse(const Problem& problem) {
 }
 
 Response problemResponse(unsigned status, std::string code, std::string title, std::string detail) {
-  return problemResponse(Problem{status, std::move(code), std::move(title), std::move(detail), {}});
+  return problemResponse(
+      Problem{status, std::move(code), std::move(title), std::move(detail), {}, {}});
 }
 
 }  // namespace autoql::http

@@ -16,6 +16,8 @@ struct Problem {
   std::string detail;  // this occurrence; never internal text (SQL, exceptions)
   // Field-level errors for validation problems: {field, message} pairs.
   std::vector<std::pair<std::string, std::string>> errors;
+  // Extension members (RFC 9457 section 3.2): name and value as JSON text.
+  std::vector<std::pair<std::string, std::string>> extensions;
 };
 
 // Serializes the problem with Content-Type application/problem+json.

@@ -22,6 +22,12 @@ enum class InsertOutcome {
   kConflictingDuplicate,  // same notification_id, different body: kept the first
 };
 
+// The result of a conditional dashboard write.
+struct DashboardWrite {
+  domain::Dashboard dashboard;  // the new state, or the stored one when not applied
+  bool applied = true;          // false: the version condition failed, nothing changed
+};
+
 // A notification with the state of the recipient it was read for.
 struct NotificationRecord {
   domain::Notification notification;
@@ -51,13 +57,32 @@ class Store {
   // kNotFound when absent.
   virtual Result<domain::Dashboard> getDashboard(std::int64_t id) = 0;
 
-  // Applies `changes`, bumps the version and updated_at; returns the new state.
+  // When `condition` allows the stored version: keeps that version in the history,
+  // applies `changes` as the next version by `updated_by` (the owner when empty), and
+  // returns it. Otherwise
+  // changes nothing and returns the stored state with applied = false.
   // kNotFound when absent.
-  virtual Result<domain::Dashboard> updateDashboard(std::int64_t id,
-                                                    const domain::DashboardChanges& changes) = 0;
+  virtual Result<DashboardWrite> updateDashboard(std::int64_t id,
+                                                 const domain::DashboardChanges& changes,
+                                                 const domain::VersionCondition& condition,
+                                                 std::string_view updated_by) = 0;
 
-  // kNotFound when absent.
+  // Deletes the dashboard and its history. kNotFound when absent.
   virtual Result<void> deleteDashboard(std::int64_t id) = 0;
+
+  // The earlier versions of a dashboard, newest first. kNotFound when it is absent.
+  virtual Result<std::vector<domain::DashboardVersionInfo>> listDashboardVersions(
+      std::int64_t id) = 0;
+
+  // One version, whole: an earlier one from the history, or the current one.
+  // kNotFound when the dashboard or that version is absent.
+  virtual Result<domain::Dashboard> getDashboardVersion(std::int64_t id, std::int64_t version) = 0;
+
+  // Makes `version`'s name and tiles the next version (the history only grows), under
+  // `condition` as updateDashboard. kNotFound when the dashboard or version is absent.
+  virtual Result<DashboardWrite> restoreDashboardVersion(std::int64_t id, std::int64_t version,
+                                                         const domain::VersionCondition& condition,
+                                                         std::string_view updated_by) = 0;
 
   // Stores the notification and one UNACKNOWLEDGED state per distinct user, exactly once
   // per notification_id: a repeat changes nothing and says whether its body differed.

@@ -17,7 +17,7 @@ struct Migration {
 
 // Append only: a released migration is never edited, a change is a new migration.
 // Times are Unix milliseconds; JSON columns hold serialized text.
-constexpr std::array<Migration, 1> kMigrations{{
+constexpr std::array<Migration, 2> kMigrations{{
     {1, "dashboards and notifications", R"sql(
 CREATE TABLE dashboards (
   id          INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused after a delete
@@ -57,6 +57,21 @@ CREATE TABLE notification_recipients (
 );
 CREATE INDEX notification_recipients_by_user
   ON notification_recipients (project_id, user_id, notification_seq DESC);
+)sql"},
+    {2, "dashboard history", R"sql(
+ALTER TABLE dashboards ADD COLUMN updated_by TEXT NOT NULL DEFAULT '';
+UPDATE dashboards SET updated_by = user_id;
+
+-- Earlier versions only; the current one is the row in dashboards.
+CREATE TABLE dashboard_versions (
+  dashboard_id  INTEGER NOT NULL REFERENCES dashboards (id) ON DELETE CASCADE,
+  version       INTEGER NOT NULL,
+  name          TEXT NOT NULL,
+  data          TEXT NOT NULL,
+  updated_at    INTEGER NOT NULL,
+  updated_by    TEXT NOT NULL,
+  PRIMARY KEY (dashboard_id, version)
+);
 )sql"},
 }};
 

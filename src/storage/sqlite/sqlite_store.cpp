@@ -15,7 +15,7 @@ using domain::Notification;
 using domain::NotificationState;
 
 constexpr std::string_view kDashboardColumns =
-    "id, project_id, user_id, name, data, version, created_at, updated_at";
+    "id, project_id, user_id, name, data, version, created_at, updated_at, updated_by";
 
 Dashboard readDashboard(Statement& row) {
   Dashboard d;
@@ -27,6 +27,7 @@ Dashboard readDashboard(Statement& row) {
   d.version = row.integer(5);
   d.created_at_ms = row.integer(6);
   d.updated_at_ms = row.integer(7);
+  d.updated_by = row.text(8);
   return d;
 }
 
@@ -41,6 +42,33 @@ void loadDashboard(Connection& db, std::int64_t id, std::optional<Dashboard>& ou
   if (query->step()) {
     out = readDashboard(*query);
   }
+}
+
+// Copies the stored state of `d` into its history before it is overwritten.
+void archiveVersion(Connection& db, const Dashboard& d) {
+  ScopedStatement insert(db,
+                         "INSERT INTO dashboard_versions (dashboard_id, version, name, data, "
+                         "updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?)");
+  insert->bind(1, d.id);
+  insert->bind(2, d.version);
+  insert->bind(3, d.name);
+  insert->bind(4, d.data_json);
+  insert->bind(5, d.updated_at_ms);
+  insert->bind(6, d.updated_by);
+  insert->step();
+}
+
+void saveDashboard(Connection& db, const Dashboard& d) {
+  ScopedStatement update(db,
+                         "UPDATE dashboards SET name = ?, data = ?, version = ?, updated_at = ?, "
+                         "updated_by = ? WHERE id = ?");
+  update->bind(1, d.name);
+  update->bind(2, d.data_json);
+  update->bind(3, d.version);
+  update->bind(4, d.updated_at_ms);
+  update->bind(5, d.updated_by);
+  update->bind(6, d.id);
+  update->step();
 }
 
 NotificationState parseState(std::string_view text) {
@@ -178,14 +206,19 @@ Result<void> SqliteStore::read(const Writer::Work& work) {
 }
 
 Result<Dashboard> SqliteStore::createDashboard(const domain::NewDashboard& input) {
-  Dashboard created{
-      0, input.project_id, input.user_id, input.name, input.data_json, 1, options_.clock(), 0};
+  Dashboard created;
+  created.project_id = input.project_id;
+  created.user_id = input.user_id;
+  created.name = input.name;
+  created.data_json = input.data_json;
+  created.created_at_ms = options_.clock();
   created.updated_at_ms = created.created_at_ms;
+  created.updated_by = input.user_id;
 
   auto result = write([&created](Connection& db) {
     ScopedStatement insert(db,
                            "INSERT INTO dashboards (project_id, user_id, name, data, version, "
-                           "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)");
+                           "created_at, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
     insert->bind(1, created.project_id);
     insert->bind(2, created.user_id);
     insert->bind(3, created.name);
@@ -193,6 +226,7 @@ Result<Dashboard> SqliteStore::createDashboard(const domain::NewDashboard& input
     insert->bind(5, created.version);
     insert->bind(6, created.created_at_ms);
     insert->bind(7, created.updated_at_ms);
+    insert->bind(8, created.updated_by);
     insert->step();
     created.id = db.lastInsertRowId();
   });
@@ -236,41 +270,133 @@ Result<Dashboard> SqliteStore::getDashboard(std::int64_t id) {
   return std::move(*found);
 }
 
-Result<Dashboard> SqliteStore::updateDashboard(std::int64_t id,
-                                               const domain::DashboardChanges& changes) {
-  std::optional<Dashboard> updated;
+Result<DashboardWrite> SqliteStore::changeDashboard(std::int64_t id,
+                                                    const domain::VersionCondition& condition,
+                                                    std::string_view updated_by,
+                                                    const DashboardChange& change) {
+  std::optional<Dashboard> stored;
+  bool applied = false;
+  bool changeable = true;
   const std::int64_t now = options_.clock();
   auto result = write([&](Connection& db) {
-    loadDashboard(db, id, updated);
-    if (!updated) {
+    loadDashboard(db, id, stored);
+    if (!stored || !condition.allows(stored->version)) {
       return;
     }
-    if (changes.name) {
-      updated->name = *changes.name;
+    const Dashboard previous = *stored;
+    changeable = change(db, *stored);
+    if (!changeable) {
+      return;
     }
-    if (changes.data_json) {
-      updated->data_json = *changes.data_json;
-    }
-    updated->version += 1;
-    updated->updated_at_ms = now;
-
-    ScopedStatement update(db,
-                           "UPDATE dashboards SET name = ?, data = ?, version = ?, updated_at = ? "
-                           "WHERE id = ?");
-    update->bind(1, updated->name);
-    update->bind(2, updated->data_json);
-    update->bind(3, updated->version);
-    update->bind(4, updated->updated_at_ms);
-    update->bind(5, id);
-    update->step();
+    archiveVersion(db, previous);
+    stored->version += 1;
+    stored->updated_at_ms = now;
+    stored->updated_by = updated_by.empty() ? stored->user_id : std::string(updated_by);
+    saveDashboard(db, *stored);
+    applied = true;
   });
   if (!result) {
     return result.error();
   }
-  if (!updated) {
+  if (!stored || !changeable) {
     return notFound();
   }
-  return std::move(*updated);
+  return DashboardWrite{std::move(*stored), applied};
+}
+
+Result<DashboardWrite> SqliteStore::updateDashboard(std::int64_t id,
+                                                    const domain::DashboardChanges& changes,
+                                                    const domain::VersionCondition& condition,
+                                                    std::string_view updated_by) {
+  return changeDashboard(id, condition, updated_by, [&changes](Connection&, Dashboard& d) {
+    if (changes.name) {
+      d.name = *changes.name;
+    }
+    if (changes.data_json) {
+      d.data_json = *changes.data_json;
+    }
+    return true;
+  });
+}
+
+Result<DashboardWrite> SqliteStore::restoreDashboardVersion(
+    std::int64_t id, std::int64_t version, const domain::VersionCondition& condition,
+    std::string_view updated_by) {
+  return changeDashboard(id, condition, updated_by, [version](Connection& db, Dashboard& d) {
+    if (version == d.version) {
+      return true;  // restoring the current version records it again, unchanged
+    }
+    ScopedStatement query(db,
+                          "SELECT name, data FROM dashboard_versions "
+                          "WHERE dashboard_id = ? AND version = ?");
+    query->bind(1, d.id);
+    query->bind(2, version);
+    if (!query->step()) {
+      return false;
+    }
+    d.name = query->text(0);
+    d.data_json = query->text(1);
+    return true;
+  });
+}
+
+Result<std::vector<domain::DashboardVersionInfo>> SqliteStore::listDashboardVersions(
+    std::int64_t id) {
+  std::vector<domain::DashboardVersionInfo> versions;
+  bool exists = false;
+  auto result = read([&](Connection& db) {
+    ScopedStatement owner(db, "SELECT 1 FROM dashboards WHERE id = ?");
+    owner->bind(1, id);
+    exists = owner->step();
+    if (!exists) {
+      return;
+    }
+    ScopedStatement query(db,
+                          "SELECT version, name, updated_at, updated_by FROM dashboard_versions "
+                          "WHERE dashboard_id = ? ORDER BY version DESC");
+    query->bind(1, id);
+    while (query->step()) {
+      versions.push_back({query->integer(0), query->text(1), query->integer(2), query->text(3)});
+    }
+  });
+  if (!result) {
+    return result.error();
+  }
+  if (!exists) {
+    return notFound();
+  }
+  return versions;
+}
+
+Result<Dashboard> SqliteStore::getDashboardVersion(std::int64_t id, std::int64_t version) {
+  std::optional<Dashboard> found;
+  auto result = read([&](Connection& db) {
+    loadDashboard(db, id, found);
+    if (!found || found->version == version) {
+      return;
+    }
+    ScopedStatement query(db,
+                          "SELECT name, data, updated_at, updated_by FROM dashboard_versions "
+                          "WHERE dashboard_id = ? AND version = ?");
+    query->bind(1, id);
+    query->bind(2, version);
+    if (!query->step()) {
+      found.reset();
+      return;
+    }
+    found->version = version;
+    found->name = query->text(0);
+    found->data_json = query->text(1);
+    found->updated_at_ms = query->integer(2);
+    found->updated_by = query->text(3);
+  });
+  if (!result) {
+    return result.error();
+  }
+  if (!found) {
+    return notFound();
+  }
+  return std::move(*found);
 }
 
 Result<void> SqliteStore::deleteDashboard(std::int64_t id) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -31,9 +32,15 @@ class SqliteStore final : public Store {
                                                         std::string_view user_id, std::size_t limit,
                                                         std::size_t offset) override;
   Result<domain::Dashboard> getDashboard(std::int64_t id) override;
-  Result<domain::Dashboard> updateDashboard(std::int64_t id,
-                                            const domain::DashboardChanges& changes) override;
+  Result<DashboardWrite> updateDashboard(std::int64_t id, const domain::DashboardChanges& changes,
+                                         const domain::VersionCondition& condition,
+                                         std::string_view updated_by) override;
   Result<void> deleteDashboard(std::int64_t id) override;
+  Result<std::vector<domain::DashboardVersionInfo>> listDashboardVersions(std::int64_t id) override;
+  Result<domain::Dashboard> getDashboardVersion(std::int64_t id, std::int64_t version) override;
+  Result<DashboardWrite> restoreDashboardVersion(std::int64_t id, std::int64_t version,
+                                                 const domain::VersionCondition& condition,
+                                                 std::string_view updated_by) override;
 
   Result<InsertOutcome> insertNotification(const domain::Notification& notification) override;
   Result<NotificationRecord> getNotification(std::string_view notification_id,
@@ -47,6 +54,14 @@ class SqliteStore final : public Store {
 
   // Runs `work` in the writer's next group commit.
   Result<void> write(const Writer::Work& work) { return writer_->run(work); }
+
+  // Runs `change` on the stored dashboard under `condition` in one write; see
+  // updateDashboard. `change` returns false when the dashboard cannot be changed that
+  // way (a missing version to restore): the write reports kNotFound.
+  using DashboardChange = std::function<bool(Connection&, domain::Dashboard&)>;
+  Result<DashboardWrite> changeDashboard(std::int64_t id, const domain::VersionCondition& condition,
+                                         std::string_view updated_by,
+                                         const DashboardChange& change);
 
   std::unique_ptr<Connection> leaseReader();
   void returnReader(std::unique_ptr<Connection> connection);

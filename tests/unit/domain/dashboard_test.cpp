@@ -88,3 +88,56 @@ TEST(Dashboard, ChangesNeedNameOrData) {
 
 }  // namespace
 }  // namespace autoql::domain
+
+namespace autoql::domain {
+namespace {
+
+TEST(VersionCondition, AnyAllowsEveryVersion) {
+  VersionCondition condition;
+  EXPECT_TRUE(condition.allows(1));
+  EXPECT_TRUE(condition.allows(42));
+}
+
+TEST(VersionCondition, RequireNarrowsToOneVersion) {
+  VersionCondition condition;
+  condition.require(3);
+  EXPECT_TRUE(condition.allows(3));
+  EXPECT_FALSE(condition.allows(4));
+}
+
+TEST(VersionCondition, DisagreeingConditionsAllowNothing) {
+  VersionCondition condition;
+  condition.any = false;
+  condition.versions = {2, 3};
+  condition.require(5);
+  EXPECT_FALSE(condition.allows(2));
+  EXPECT_FALSE(condition.allows(5));
+}
+
+TEST(Dashboard, ChangesCarryTheEditedVersion) {
+  auto changes = parseDashboardChanges(json::parse(R"({"name":"n","version":4})"));
+  ASSERT_TRUE(changes.ok());
+  EXPECT_EQ(changes->version, 4);
+  for (const char* bad : {R"({"name":"n","version":0})", R"({"name":"n","version":"4"})",
+                          R"({"name":"n","version":1.5})"}) {
+    EXPECT_FALSE(parseDashboardChanges(json::parse(bad)).ok()) << bad;
+  }
+}
+
+TEST(Dashboard, RestoreNeedsAVersion) {
+  EXPECT_EQ(*parseRestore(json::parse(R"({"version":2})")), 2);
+  EXPECT_FALSE(parseRestore(json::parse(R"({})")).ok());
+  EXPECT_FALSE(parseRestore(json::parse(R"({"version":-1})")).ok());
+}
+
+TEST(Dashboard, UsernameStandsForUserIdInTheV1Shape) {
+  const auto body = json::parse(R"({"project_id":"p","username":"alice","name":"n"})");
+  EXPECT_FALSE(parseNewDashboard(body).ok());
+  auto parsed = parseNewDashboard(body, /*username_alias=*/true);
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_EQ(parsed->user_id, "alice");
+  EXPECT_EQ(parsed->data_json, "[]");
+}
+
+}  // namespace
+}  // namespace autoql::domain

@@ -37,7 +37,7 @@ class SqliteStoreTest : public ::testing::TestWithParam<bool> {
     store_ = std::move(opened).value();
     auto migrated = store_->migrate();
     ASSERT_TRUE(migrated.ok()) << migrated.error().detail;
-    EXPECT_EQ(*migrated, 1);
+    EXPECT_EQ(*migrated, 2);
   }
 
   void TearDown() override {
@@ -110,15 +110,84 @@ TEST_P(SqliteStoreTest, ListsNewestFirstPerOwner) {
 
 TEST_P(SqliteStoreTest, UpdatesBumpTheVersionAndKeepAbsentFields) {
   const auto created = create("u1", "before");
-  auto renamed = store_->updateDashboard(created.id, {std::string("after"), std::nullopt});
+  auto renamed =
+      store_->updateDashboard(created.id, {std::string("after"), std::nullopt, {}}, {}, "editor");
   ASSERT_TRUE(renamed.ok());
-  EXPECT_EQ(renamed->version, 2);
-  EXPECT_EQ(renamed->name, "after");
-  EXPECT_EQ(renamed->data_json, created.data_json);
+  EXPECT_TRUE(renamed->applied);
+  EXPECT_EQ(renamed->dashboard.version, 2);
+  EXPECT_EQ(renamed->dashboard.name, "after");
+  EXPECT_EQ(renamed->dashboard.data_json, created.data_json);
+  EXPECT_EQ(renamed->dashboard.updated_by, "editor");
 
-  auto missing = store_->updateDashboard(999999, {std::string("x"), std::nullopt});
+  auto missing = store_->updateDashboard(999999, {std::string("x"), std::nullopt, {}}, {}, "");
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.error().code, Errc::kNotFound);
+}
+
+TEST_P(SqliteStoreTest, ConditionalUpdateAppliesOnlyToTheExpectedVersion) {
+  const auto created = create("u1", "v1");
+  domain::VersionCondition at_one;
+  at_one.require(1);
+
+  auto first =
+      store_->updateDashboard(created.id, {std::string("v2"), std::nullopt, {}}, at_one, "");
+  ASSERT_TRUE(first.ok());
+  EXPECT_TRUE(first->applied);
+  EXPECT_EQ(first->dashboard.updated_by, "u1");  // attributed to the owner when unnamed
+
+  auto stale =
+      store_->updateDashboard(created.id, {std::string("lost"), std::nullopt, {}}, at_one, "");
+  ASSERT_TRUE(stale.ok());
+  EXPECT_FALSE(stale->applied);
+  EXPECT_EQ(stale->dashboard.version, 2);
+  EXPECT_EQ(store_->getDashboard(created.id)->name, "v2");
+}
+
+TEST_P(SqliteStoreTest, KeepsEveryEarlierVersion) {
+  const auto created = create("u1", "v1");
+  for (const char* name : {"v2", "v3"}) {
+    ASSERT_TRUE(
+        store_->updateDashboard(created.id, {std::string(name), std::nullopt, {}}, {}, "").ok());
+  }
+
+  auto history = store_->listDashboardVersions(created.id);
+  ASSERT_TRUE(history.ok());
+  ASSERT_EQ(history->size(), 2U);
+  EXPECT_EQ((*history)[0].version, 2);
+  EXPECT_EQ((*history)[0].name, "v2");
+  EXPECT_EQ((*history)[1].version, 1);
+
+  auto first = store_->getDashboardVersion(created.id, 1);
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->name, "v1");
+  EXPECT_EQ(first->data_json, created.data_json);
+  EXPECT_EQ(store_->getDashboardVersion(created.id, 3)->name, "v3");  // the current one
+  EXPECT_EQ(store_->getDashboardVersion(created.id, 4).error().code, Errc::kNotFound);
+}
+
+TEST_P(SqliteStoreTest, RestoreAppendsANewVersion) {
+  const auto created = create("u1", "v1");
+  ASSERT_TRUE(
+      store_->updateDashboard(created.id, {std::string("v2"), std::string("[]"), {}}, {}, "").ok());
+
+  auto restored = store_->restoreDashboardVersion(created.id, 1, {}, "u1");
+  ASSERT_TRUE(restored.ok());
+  EXPECT_TRUE(restored->applied);
+  EXPECT_EQ(restored->dashboard.version, 3);
+  EXPECT_EQ(restored->dashboard.name, "v1");
+  EXPECT_EQ(restored->dashboard.data_json, created.data_json);
+  EXPECT_EQ(store_->listDashboardVersions(created.id)->size(), 2U);
+
+  EXPECT_EQ(store_->restoreDashboardVersion(created.id, 9, {}, "").error().code, Errc::kNotFound);
+}
+
+TEST_P(SqliteStoreTest, DeletingADashboardDeletesItsHistory) {
+  const auto created = create("u1", "v1");
+  ASSERT_TRUE(
+      store_->updateDashboard(created.id, {std::string("v2"), std::nullopt, {}}, {}, "").ok());
+  ASSERT_TRUE(store_->deleteDashboard(created.id).ok());
+  EXPECT_EQ(store_->listDashboardVersions(created.id).error().code, Errc::kNotFound);
+  EXPECT_EQ(store_->getDashboardVersion(created.id, 1).error().code, Errc::kNotFound);
 }
 
 TEST_P(SqliteStoreTest, DeletesAndNeverReusesIds) {
