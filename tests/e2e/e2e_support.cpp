@@ -22,9 +22,13 @@ constexpr std::size_t kClientJsonDepth = 256;
 // How much of the server log a failed test prints.
 constexpr std::size_t kLogTailBytes = 8 * 1024;
 
-std::string kindName(json::kind kind) { return std::string(json::to_string(kind)); }
+std::string kindName(json::kind kind) {
+  return std::string(json::to_string(kind));
+}
 
-bool isInteger(const json::value& v) { return v.is_int64() || v.is_uint64(); }
+bool isInteger(const json::value& v) {
+  return v.is_int64() || v.is_uint64();
+}
 
 bool sameInteger(const json::value& a, const json::value& b) {
   if (a.kind() == b.kind()) {
@@ -38,15 +42,15 @@ bool sameInteger(const json::value& a, const json::value& b) {
 }
 
 ::testing::AssertionResult differ(const std::string& path, const std::string& what) {
-  return ::testing::AssertionFailure() << "JSON differs at " << (path.empty() ? "$" : path)
-                                       << ": " << what;
+  return ::testing::AssertionFailure()
+         << "JSON differs at " << (path.empty() ? "$" : path) << ": " << what;
 }
 
 ::testing::AssertionResult compareJson(const json::value& expected, const json::value& actual,
                                        const std::string& path);
 
-::testing::AssertionResult compareObjects(const json::object& expected,
-                                          const json::object& actual, const std::string& path) {
+::testing::AssertionResult compareObjects(const json::object& expected, const json::object& actual,
+                                          const std::string& path) {
   if (expected.size() != actual.size()) {
     return differ(path, "expected " + std::to_string(expected.size()) + " keys, got " +
                             std::to_string(actual.size()) + ": " + json::serialize(actual));
@@ -113,7 +117,9 @@ void SharedServerTest::startSharedServer(ServerSpec spec) {
   server_ = std::make_unique<ServerProcess>(std::move(spec));
 }
 
-void SharedServerTest::TearDownTestSuite() { server_.reset(); }
+void SharedServerTest::TearDownTestSuite() {
+  server_.reset();
+}
 
 void SharedServerTest::SetUp() {
   ASSERT_TRUE(server_ && server_->ready()) << (server_ ? server_->failure() : "no server");
@@ -149,6 +155,19 @@ ClientResponse sendRaw(Client& client, std::string_view bytes) {
   return response ? std::move(response).value() : ClientResponse{};
 }
 
+std::string chunkedRequest(std::string_view method, std::string_view target, std::string_view body,
+                           std::size_t chunk) {
+  std::ostringstream request;
+  request << method << " " << target << " HTTP/1.1\r\nHost: e2e\r\n"
+          << "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n";
+  for (std::size_t at = 0; at < body.size(); at += chunk) {
+    const std::string_view part = body.substr(at, chunk);
+    request << std::hex << part.size() << "\r\n" << part << "\r\n";
+  }
+  request << "0\r\n\r\n";
+  return request.str();
+}
+
 json::value parseJson(std::string_view text) {
   json::parse_options options;
   options.max_depth = kClientJsonDepth;
@@ -161,7 +180,9 @@ json::value parseJson(std::string_view text) {
   return value;
 }
 
-json::value bodyJson(const ClientResponse& response) { return parseJson(response.body); }
+json::value bodyJson(const ClientResponse& response) {
+  return parseJson(response.body);
+}
 
 std::string headerOf(const ClientResponse& response, std::string_view name) {
   return std::string(response.header(name).value_or(""));
@@ -171,8 +192,8 @@ std::string headerOf(const ClientResponse& response, std::string_view name) {
                                      std::string_view code) {
   auto failure = [&]() {
     return ::testing::AssertionFailure()
-           << "expected a " << status << " " << code << " problem, got " << response.status
-           << " (" << headerOf(response, "Content-Type") << ") " << response.body << ": ";
+           << "expected a " << status << " " << code << " problem, got " << response.status << " ("
+           << headerOf(response, "Content-Type") << ") " << response.body << ": ";
   };
   if (response.status != status) {
     return failure() << "wrong status";
@@ -226,8 +247,8 @@ std::string headerOf(const ClientResponse& response, std::string_view name) {
       return ::testing::AssertionSuccess();
     }
   }
-  return ::testing::AssertionFailure() << "errors[] does not name \"" << field
-                                       << "\": " << response.body;
+  return ::testing::AssertionFailure()
+         << "errors[] does not name \"" << field << "\": " << response.body;
 }
 
 ::testing::AssertionResult sameJson(const json::value& expected, const json::value& actual) {
@@ -254,7 +275,9 @@ std::string uniqueId(std::string_view prefix) {
   return id.str();
 }
 
-std::string repeat(char c, std::size_t count) { return std::string(count, c); }
+std::string repeat(char c, std::size_t count) {
+  return std::string(count, c);
+}
 
 std::int64_t nowMillis() {
   using namespace std::chrono;
@@ -272,8 +295,8 @@ std::string dashboardBody(std::string_view project_id, std::string_view user_id,
   return text + ",\"data\":" + std::string(data_json) + "}";
 }
 
-std::int64_t createDashboard(Client& client, std::string_view project_id,
-                             std::string_view user_id, std::string_view name) {
+std::int64_t createDashboard(Client& client, std::string_view project_id, std::string_view user_id,
+                             std::string_view name) {
   const auto response =
       sendJson(client, "POST", "/dashboards", dashboardBody(project_id, user_id, name));
   if (response.status != 201) {
@@ -285,15 +308,16 @@ std::int64_t createDashboard(Client& client, std::string_view project_id,
 
 std::vector<std::int64_t> listDashboardIds(Client& client, std::string_view project_id,
                                            std::string_view user_id) {
-  const std::string target = "/dashboards?project_id=" + std::string(project_id) +
-                             "&user_id=" + std::string(user_id);
+  const std::string target =
+      "/dashboards?project_id=" + std::string(project_id) + "&user_id=" + std::string(user_id);
   const auto response = send(client, "GET", target);
   std::vector<std::int64_t> ids;
   if (response.status != 200) {
     ADD_FAILURE() << "GET " << target << ": " << response.status << " " << response.body;
     return ids;
   }
-  for (const json::value& dashboard : bodyJson(response).as_array()) {
+  const json::value list = bodyJson(response);
+  for (const json::value& dashboard : list.as_array()) {
     ids.push_back(dashboard.at("id").as_int64());
   }
   return ids;
@@ -313,8 +337,7 @@ std::string compactAlert(std::string_view notification_id, std::string_view titl
                          std::string_view created_at) {
   return R"({"event":"data_alert.true","payload":{"notification_id":")" +
          std::string(notification_id) +
-         R"(","data_alert_id":"da_e2e","project_id":"e2e-project","title":")" +
-         std::string(title) +
+         R"(","data_alert_id":"da_e2e","project_id":"e2e-project","title":")" + std::string(title) +
          R"(","message":"Sales goal reached","users":["user-42","user-7"],"created_at":)" +
          std::string(created_at) +
          R"(,"data_return_query":"total sales","query_result":{"data":{"rows":[[1,2.5]]}}}})";

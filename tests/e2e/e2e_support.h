@@ -57,6 +57,10 @@ ClientResponse sendJson(Client& client, std::string_view method, std::string_vie
 // Writes raw bytes and reads one response; a failure gives status 0 (without failing).
 ClientResponse sendRaw(Client& client, std::string_view bytes);
 
+// A raw HTTP/1.1 request with `body` sent chunked, in chunks of at most `chunk` bytes.
+std::string chunkedRequest(std::string_view method, std::string_view target, std::string_view body,
+                           std::size_t chunk);
+
 // Parses JSON with room for deep nesting; a parse failure fails the test and gives null.
 boost::json::value parseJson(std::string_view text);
 
@@ -100,8 +104,8 @@ std::string dashboardBody(std::string_view project_id, std::string_view user_id,
                           std::string_view name, std::string_view data_json = "[]");
 
 // Creates a dashboard and returns its id; fails the test (and returns 0) unless 201.
-std::int64_t createDashboard(Client& client, std::string_view project_id,
-                             std::string_view user_id, std::string_view name);
+std::int64_t createDashboard(Client& client, std::string_view project_id, std::string_view user_id,
+                             std::string_view name);
 
 // GET /dashboards?project_id&user_id: the listed ids in order.
 std::vector<std::int64_t> listDashboardIds(Client& client, std::string_view project_id,

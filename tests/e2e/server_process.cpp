@@ -65,14 +65,15 @@ std::vector<char*> pointers(std::vector<std::string>& strings) {
   return out;
 }
 
-// Starts the binary with `args` in `work_dir`, its stdin/stdout/stderr on the given
-// descriptors. Everything the child needs is built before fork(): the test may have
+// Starts the binary with `args` and the extra `env` entries in `work_dir`, its stdin/stdout/stderr
+// on the given descriptors. Everything the child needs is built before fork(): the test may have
 // other threads, and only async-signal-safe calls are allowed between fork and exec.
-pid_t spawn(const std::vector<std::string>& args, const std::string& work_dir, int in_fd,
-            int out_fd, int err_fd) {
+pid_t spawn(const std::vector<std::string>& args, const std::vector<std::string>& env,
+            const std::string& work_dir, int in_fd, int out_fd, int err_fd) {
   std::vector<std::string> argv_strings{backendBinary()};
   argv_strings.insert(argv_strings.end(), args.begin(), args.end());
   std::vector<std::string> env_strings = hermeticEnvironment();
+  env_strings.insert(env_strings.end(), env.begin(), env.end());
   std::vector<char*> argv = pointers(argv_strings);
   std::vector<char*> envp = pointers(env_strings);
 
@@ -137,9 +138,24 @@ std::uint16_t listeningPort(const std::string& log) {
   return port;
 }
 
+// The `serve` command line for `spec`, with the database in `dir`.
+std::vector<std::string> serveArgs(const ServerSpec& spec, const std::string& dir) {
+  std::vector<std::string> args = {"serve", "--host", "127.0.0.1", "--port", "0", "--threads", "2"};
+  args.insert(args.end(), {"--database", "sqlite:" + dir + "/autoql.db"});
+  if (spec.with_webhook_secrets) {
+    for (std::string_view secret : {kWebhookSecret, kSecondWebhookSecret}) {
+      args.insert(args.end(), {"--webhook-secret", std::string(secret)});
+    }
+  }
+  args.insert(args.end(), spec.extra_args.begin(), spec.extra_args.end());
+  return args;
+}
+
 }  // namespace
 
-std::string backendBinary() { return AUTOQL_BACKEND_BINARY; }
+std::string backendBinary() {
+  return AUTOQL_BACKEND_BINARY;
+}
 
 TempDir::TempDir() {
   std::string pattern = (std::filesystem::temp_directory_path() / "autoql-e2e-XXXXXX").string();
@@ -176,24 +192,14 @@ void ServerProcess::start(const ServerSpec& spec) {
     return;
   }
   log_path_ = dir() + "/server.log";
-  std::vector<std::string> args{"serve",     "--host",     "127.0.0.1",
-                                "--port",    "0",          "--database",
-                                "sqlite:" + dir() + "/autoql.db",
-                                "--threads", "2"};
-  if (spec.with_webhook_secrets) {
-    for (std::string_view secret : {kWebhookSecret, kSecondWebhookSecret}) {
-      args.emplace_back("--webhook-secret");
-      args.emplace_back(secret);
-    }
-  }
-  args.insert(args.end(), spec.extra_args.begin(), spec.extra_args.end());
+  const std::vector<std::string> args = serveArgs(spec, dir());
 
   const int log_fd = open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   const int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
   if (log_fd < 0 || null_fd < 0) {
     failure_ = "cannot open the log file " + log_path_;
   } else {
-    pid_ = spawn(args, dir(), null_fd, log_fd, log_fd);
+    pid_ = spawn(args, {}, dir(), null_fd, log_fd, log_fd);
     if (pid_ < 0) {
       failure_ = std::string("fork failed: ") + std::strerror(errno);
     }
@@ -223,7 +229,9 @@ void ServerProcess::waitUntilListening(Millis wait) {
              " ms; its log:\n" + log();
 }
 
-std::string ServerProcess::log() const { return readFile(log_path_); }
+std::string ServerProcess::log() const {
+  return readFile(log_path_);
+}
 
 bool ServerProcess::waitForLog(std::string_view text, Millis wait) const {
   const auto deadline = SteadyClock::now() + wait;
@@ -269,7 +277,7 @@ int ServerProcess::stop(int signal_number, Millis wait) {
 }
 
 CommandResult runCommand(const std::vector<std::string>& args, const std::string& work_dir,
-                         std::string_view input, Millis wait) {
+                         std::string_view input, Millis wait, const std::vector<std::string>& env) {
   CommandResult result;
   TempDir capture;
   const std::string in_path = capture.path() + "/stdin";
@@ -283,8 +291,9 @@ CommandResult runCommand(const std::vector<std::string>& args, const std::string
   const int in_fd = open(in_path.c_str(), O_RDONLY | O_CLOEXEC);
   const int out_fd = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   const int err_fd = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  const pid_t pid =
-      in_fd >= 0 && out_fd >= 0 && err_fd >= 0 ? spawn(args, work_dir, in_fd, out_fd, err_fd) : -1;
+  const pid_t pid = in_fd >= 0 && out_fd >= 0 && err_fd >= 0
+                        ? spawn(args, env, work_dir, in_fd, out_fd, err_fd)
+                        : -1;
   for (int fd : {in_fd, out_fd, err_fd}) {
     if (fd >= 0) {
       close(fd);

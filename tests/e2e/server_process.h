@@ -43,7 +43,7 @@ class TempDir {
 };
 
 struct ServerSpec {
-  bool with_webhook_secrets = true;    // --webhook-secret kWebhookSecret, kSecondWebhookSecret
+  bool with_webhook_secrets = true;     // --webhook-secret kWebhookSecret, kSecondWebhookSecret
   std::vector<std::string> extra_args;  // appended after the defaults, e.g. {"--max-body", "1KiB"}
 };
 
@@ -102,11 +102,13 @@ struct CommandResult {
   std::string err;
 };
 
-// Runs autoql-backend with `args` in `work_dir`, writing `input` to its stdin. A process
-// still running after `wait` is killed and reported as timed out.
+// Runs autoql-backend with `args` in `work_dir`, writing `input` to its stdin, with the
+// "NAME=value" entries of `env` added to the hermetic environment. A process still
+// running after `wait` is killed and reported as timed out.
 CommandResult runCommand(const std::vector<std::string>& args, const std::string& work_dir,
                          std::string_view input = {},
-                         std::chrono::milliseconds wait = std::chrono::seconds(15));
+                         std::chrono::milliseconds wait = std::chrono::seconds(15),
+                         const std::vector<std::string>& env = {});
 
 // The path of the server binary under test.
 std::string backendBinary();
