@@ -111,6 +111,16 @@ std::string_view stateName(NotificationState state) {
   return "UNACKNOWLEDGED";
 }
 
+std::optional<NotificationState> parseStateName(std::string_view name) {
+  for (auto state : {NotificationState::kUnacknowledged, NotificationState::kAcknowledged,
+                     NotificationState::kDismissed}) {
+    if (name == stateName(state)) {
+      return state;
+    }
+  }
+  return std::nullopt;
+}
+
 Result<std::string, FieldErrors> parseEvent(const json::value& body) {
   const json::object* object = body.if_object();
   if (object == nullptr) {

@@ -5,6 +5,7 @@
 #include <boost/json/value.hpp>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,6 +25,29 @@ constexpr std::size_t kMaxRecipients = 10000;
 enum class NotificationState { kUnacknowledged, kAcknowledged, kDismissed };
 
 std::string_view stateName(NotificationState state);
+
+// Parses "UNACKNOWLEDGED", "ACKNOWLEDGED" or "DISMISSED"; nullopt for anything else.
+std::optional<NotificationState> parseStateName(std::string_view name);
+
+// The names parseStateName accepts, for error messages.
+constexpr std::string_view kStateNames = "UNACKNOWLEDGED, ACKNOWLEDGED, DISMISSED";
+
+// How many of a user's notifications are in each state.
+struct StateCounts {
+  std::int64_t unacknowledged = 0;
+  std::int64_t acknowledged = 0;
+  std::int64_t dismissed = 0;
+};
+
+// One page of a user's feed: newest first, only notifications older than `before_seq`
+// (the cursor of the page before), optionally only one state.
+struct FeedQuery {
+  std::string project_id;
+  std::string user_id;
+  std::optional<NotificationState> state;
+  std::optional<std::int64_t> before_seq;
+  std::size_t limit = 50;
+};
 
 struct Notification {
   std::int64_t seq = 0;  // store-assigned, increasing in arrival order

@@ -92,6 +92,40 @@ class Store {
   // user is a recipient. kNotFound when absent.
   virtual Result<NotificationRecord> getNotification(std::string_view notification_id,
                                                      std::string_view user_id) = 0;
+
+  // One page of a recipient's feed (see FeedQuery), each with the recipient's state.
+  // Served by an index: the cost does not grow with the size of the table.
+  virtual Result<std::vector<NotificationRecord>> listFeed(const domain::FeedQuery& query) = 0;
+
+  // The recipient's notifications stored after `after_seq`, oldest first, at most
+  // `limit`: what a live stream missed while disconnected.
+  virtual Result<std::vector<NotificationRecord>> feedSince(std::string_view project_id,
+                                                            std::string_view user_id,
+                                                            std::int64_t after_seq,
+                                                            std::size_t limit) = 0;
+
+  // Sets the state for one recipient. kNotFound when the notification does not exist in
+  // that user's feed (of that project).
+  virtual Result<NotificationRecord> setNotificationState(std::string_view notification_id,
+                                                          std::string_view project_id,
+                                                          std::string_view user_id,
+                                                          domain::NotificationState state) = 0;
+
+  // Sets the state of every notification in the user's feed, or only of those created
+  // before `before_ms`. Returns how many changed.
+  virtual Result<std::int64_t> setAllNotificationStates(std::string_view project_id,
+                                                        std::string_view user_id,
+                                                        domain::NotificationState state,
+                                                        std::optional<std::int64_t> before_ms) = 0;
+
+  // Removes the notification from one user's feed; others keep it. kNotFound when it is
+  // not in that feed.
+  virtual Result<void> removeFromFeed(std::string_view notification_id, std::string_view project_id,
+                                      std::string_view user_id) = 0;
+
+  // Counts the user's notifications by state.
+  virtual Result<domain::StateCounts> countFeed(std::string_view project_id,
+                                                std::string_view user_id) = 0;
 };
 
 }  // namespace autoql::storage

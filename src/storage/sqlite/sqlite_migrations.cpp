@@ -17,7 +17,7 @@ struct Migration {
 
 // Append only: a released migration is never edited, a change is a new migration.
 // Times are Unix milliseconds; JSON columns hold serialized text.
-constexpr std::array<Migration, 2> kMigrations{{
+constexpr std::array<Migration, 3> kMigrations{{
     {1, "dashboards and notifications", R"sql(
 CREATE TABLE dashboards (
   id          INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused after a delete
@@ -72,6 +72,10 @@ CREATE TABLE dashboard_versions (
   updated_by    TEXT NOT NULL,
   PRIMARY KEY (dashboard_id, version)
 );
+)sql"},
+    {3, "notification feed by state", R"sql(
+CREATE INDEX notification_recipients_by_state
+  ON notification_recipients (project_id, user_id, state, notification_seq DESC);
 )sql"},
 }};
 

@@ -116,6 +116,31 @@ Error notFound() {
   return {Errc::kNotFound, "no such row"};
 }
 
+// Notification columns prefixed for a join with notification_recipients (alias r).
+std::string joinedNotificationColumns() {
+  std::string out;
+  std::string_view rest = kNotificationColumns;
+  while (!rest.empty()) {
+    const std::size_t comma = rest.find(", ");
+    out += "n." + std::string(rest.substr(0, comma));
+    if (comma == std::string_view::npos) {
+      break;
+    }
+    out += ", ";
+    rest.remove_prefix(comma + 2);
+  }
+  return out;
+}
+
+// Reads the rows of a feed query: the notification columns, then r.state.
+std::vector<NotificationRecord> readFeedRows(Statement& rows) {
+  std::vector<NotificationRecord> records;
+  while (rows.step()) {
+    records.push_back({readNotification(rows), parseState(rows.text(13))});
+  }
+  return records;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Store>> SqliteStore::open(const std::string& path,
@@ -500,6 +525,168 @@ Result<NotificationRecord> SqliteStore::getNotification(std::string_view notific
     return notFound();
   }
   return std::move(*record);
+}
+
+Result<std::vector<NotificationRecord>> SqliteStore::listFeed(const domain::FeedQuery& query) {
+  static const std::string kAll =
+      "SELECT " + joinedNotificationColumns() + ", r.state FROM notification_recipients r " +
+      "JOIN notifications n ON n.seq = r.notification_seq " +
+      "WHERE r.project_id = ?1 AND r.user_id = ?2 AND r.notification_seq < ?3 " +
+      "ORDER BY r.notification_seq DESC LIMIT ?4";
+  static const std::string kInState =
+      "SELECT " + joinedNotificationColumns() + ", r.state FROM notification_recipients r " +
+      "JOIN notifications n ON n.seq = r.notification_seq " +
+      "WHERE r.project_id = ?1 AND r.user_id = ?2 AND r.state = ?5 AND " +
+      "r.notification_seq < ?3 ORDER BY r.notification_seq DESC LIMIT ?4";
+
+  std::vector<NotificationRecord> records;
+  auto result = read([&](Connection& db) {
+    ScopedStatement rows(db, query.state ? kInState : kAll);
+    rows->bind(1, query.project_id);
+    rows->bind(2, query.user_id);
+    rows->bind(3, query.before_seq.value_or(INT64_MAX));
+    rows->bind(4, static_cast<std::int64_t>(query.limit));
+    if (query.state) {
+      rows->bind(5, domain::stateName(*query.state));
+    }
+    records = readFeedRows(*rows);
+  });
+  if (!result) {
+    return result.error();
+  }
+  return records;
+}
+
+Result<std::vector<NotificationRecord>> SqliteStore::feedSince(std::string_view project_id,
+                                                               std::string_view user_id,
+                                                               std::int64_t after_seq,
+                                                               std::size_t limit) {
+  static const std::string kSince =
+      "SELECT " + joinedNotificationColumns() + ", r.state FROM notification_recipients r " +
+      "JOIN notifications n ON n.seq = r.notification_seq " +
+      "WHERE r.project_id = ? AND r.user_id = ? AND r.notification_seq > ? " +
+      "ORDER BY r.notification_seq ASC LIMIT ?";
+
+  std::vector<NotificationRecord> records;
+  auto result = read([&](Connection& db) {
+    ScopedStatement rows(db, kSince);
+    rows->bind(1, project_id);
+    rows->bind(2, user_id);
+    rows->bind(3, after_seq);
+    rows->bind(4, static_cast<std::int64_t>(limit));
+    records = readFeedRows(*rows);
+  });
+  if (!result) {
+    return result.error();
+  }
+  return records;
+}
+
+Result<NotificationRecord> SqliteStore::setNotificationState(std::string_view notification_id,
+                                                             std::string_view project_id,
+                                                             std::string_view user_id,
+                                                             domain::NotificationState state) {
+  bool changed = false;
+  const std::int64_t now = options_.clock();
+  auto result = write([&](Connection& db) {
+    ScopedStatement update(db,
+                           "UPDATE notification_recipients SET state = ?, updated_at = ? "
+                           "WHERE project_id = ? AND user_id = ? AND notification_seq = "
+                           "(SELECT seq FROM notifications WHERE notification_id = ?)");
+    update->bind(1, domain::stateName(state));
+    update->bind(2, now);
+    update->bind(3, project_id);
+    update->bind(4, user_id);
+    update->bind(5, notification_id);
+    update->step();
+    changed = db.changes() > 0;
+  });
+  if (!result) {
+    return result.error();
+  }
+  if (!changed) {
+    return notFound();
+  }
+  return getNotification(notification_id, user_id);
+}
+
+Result<std::int64_t> SqliteStore::setAllNotificationStates(std::string_view project_id,
+                                                           std::string_view user_id,
+                                                           domain::NotificationState state,
+                                                           std::optional<std::int64_t> before_ms) {
+  std::int64_t changed = 0;
+  const std::int64_t now = options_.clock();
+  auto result = write([&](Connection& db) {
+    ScopedStatement update(db,
+                           "UPDATE notification_recipients SET state = ?1, updated_at = ?2 "
+                           "WHERE project_id = ?3 AND user_id = ?4 AND state <> ?1 AND "
+                           "notification_seq IN (SELECT seq FROM notifications "
+                           "WHERE project_id = ?3 AND created_at < ?5)");
+    update->bind(1, domain::stateName(state));
+    update->bind(2, now);
+    update->bind(3, project_id);
+    update->bind(4, user_id);
+    update->bind(5, before_ms.value_or(INT64_MAX));
+    update->step();
+    changed = db.changes();
+  });
+  if (!result) {
+    return result.error();
+  }
+  return changed;
+}
+
+Result<void> SqliteStore::removeFromFeed(std::string_view notification_id,
+                                         std::string_view project_id, std::string_view user_id) {
+  bool removed = false;
+  auto result = write([&](Connection& db) {
+    ScopedStatement remove(db,
+                           "DELETE FROM notification_recipients WHERE project_id = ? AND "
+                           "user_id = ? AND notification_seq = "
+                           "(SELECT seq FROM notifications WHERE notification_id = ?)");
+    remove->bind(1, project_id);
+    remove->bind(2, user_id);
+    remove->bind(3, notification_id);
+    remove->step();
+    removed = db.changes() > 0;
+  });
+  if (!result) {
+    return result.error();
+  }
+  if (!removed) {
+    return notFound();
+  }
+  return Ok{};
+}
+
+Result<domain::StateCounts> SqliteStore::countFeed(std::string_view project_id,
+                                                   std::string_view user_id) {
+  domain::StateCounts counts;
+  auto result = read([&](Connection& db) {
+    ScopedStatement rows(db,
+                         "SELECT state, COUNT(*) FROM notification_recipients "
+                         "WHERE project_id = ? AND user_id = ? GROUP BY state");
+    rows->bind(1, project_id);
+    rows->bind(2, user_id);
+    while (rows->step()) {
+      const std::int64_t count = rows->integer(1);
+      switch (parseState(rows->text(0))) {
+        case NotificationState::kUnacknowledged:
+          counts.unacknowledged = count;
+          break;
+        case NotificationState::kAcknowledged:
+          counts.acknowledged = count;
+          break;
+        case NotificationState::kDismissed:
+          counts.dismissed = count;
+          break;
+      }
+    }
+  });
+  if (!result) {
+    return result.error();
+  }
+  return counts;
 }
 
 }  // namespace autoql::storage::sqlite

@@ -45,6 +45,23 @@ class SqliteStore final : public Store {
   Result<InsertOutcome> insertNotification(const domain::Notification& notification) override;
   Result<NotificationRecord> getNotification(std::string_view notification_id,
                                              std::string_view user_id) override;
+  Result<std::vector<NotificationRecord>> listFeed(const domain::FeedQuery& query) override;
+  Result<std::vector<NotificationRecord>> feedSince(std::string_view project_id,
+                                                    std::string_view user_id,
+                                                    std::int64_t after_seq,
+                                                    std::size_t limit) override;
+  Result<NotificationRecord> setNotificationState(std::string_view notification_id,
+                                                  std::string_view project_id,
+                                                  std::string_view user_id,
+                                                  domain::NotificationState state) override;
+  Result<std::int64_t> setAllNotificationStates(std::string_view project_id,
+                                                std::string_view user_id,
+                                                domain::NotificationState state,
+                                                std::optional<std::int64_t> before_ms) override;
+  Result<void> removeFromFeed(std::string_view notification_id, std::string_view project_id,
+                              std::string_view user_id) override;
+  Result<domain::StateCounts> countFeed(std::string_view project_id,
+                                        std::string_view user_id) override;
 
  private:
   SqliteStore(const std::string& path, const StoreOptions& options);

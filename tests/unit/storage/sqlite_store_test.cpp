@@ -37,7 +37,7 @@ class SqliteStoreTest : public ::testing::TestWithParam<bool> {
     store_ = std::move(opened).value();
     auto migrated = store_->migrate();
     ASSERT_TRUE(migrated.ok()) << migrated.error().detail;
-    EXPECT_EQ(*migrated, 2);
+    EXPECT_EQ(*migrated, 3);
   }
 
   void TearDown() override {
@@ -277,6 +277,96 @@ TEST_P(SqliteStoreTest, ConcurrentWritesAllCommit) {
     ASSERT_TRUE(page.ok());
     EXPECT_EQ(page->size(), static_cast<std::size_t>(kEach));
   }
+}
+
+TEST_P(SqliteStoreTest, FeedIsNewestFirstAndPagesByCursor) {
+  for (int i = 1; i <= 5; ++i) {
+    ASSERT_TRUE(store_->insertNotification(notification("nt_" + std::to_string(i))).ok());
+  }
+  domain::FeedQuery query{"project", "u1", std::nullopt, std::nullopt, 2};
+  auto first = store_->listFeed(query);
+  ASSERT_TRUE(first.ok());
+  ASSERT_EQ(first->size(), 2U);
+  EXPECT_EQ((*first)[0].notification.notification_id, "nt_5");
+  EXPECT_EQ((*first)[1].notification.notification_id, "nt_4");
+  EXPECT_EQ((*first)[0].state, domain::NotificationState::kUnacknowledged);
+
+  // A notification arriving between pages changes neither the next page nor the rest.
+  ASSERT_TRUE(store_->insertNotification(notification("nt_6")).ok());
+  query.before_seq = first->back().notification.seq;
+  auto second = store_->listFeed(query);
+  ASSERT_TRUE(second.ok());
+  ASSERT_EQ(second->size(), 2U);
+  EXPECT_EQ((*second)[0].notification.notification_id, "nt_3");
+
+  EXPECT_TRUE(store_->listFeed({"project", "u9", std::nullopt, std::nullopt, 10})->empty());
+  EXPECT_TRUE(store_->listFeed({"other", "u1", std::nullopt, std::nullopt, 10})->empty());
+}
+
+TEST_P(SqliteStoreTest, StatesArePerRecipient) {
+  ASSERT_TRUE(store_->insertNotification(notification("nt_a")).ok());
+  ASSERT_TRUE(store_->insertNotification(notification("nt_b")).ok());
+  using domain::NotificationState;
+
+  auto read =
+      store_->setNotificationState("nt_a", "project", "u1", NotificationState::kAcknowledged);
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(read->state, NotificationState::kAcknowledged);
+  EXPECT_EQ(store_->getNotification("nt_a", "u2")->state, NotificationState::kUnacknowledged);
+  EXPECT_EQ(store_->setNotificationState("nt_a", "project", "u9", NotificationState::kDismissed)
+                .error()
+                .code,
+            Errc::kNotFound);
+
+  auto counts = store_->countFeed("project", "u1");
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ(counts->unacknowledged, 1);
+  EXPECT_EQ(counts->acknowledged, 1);
+
+  auto only_acknowledged =
+      store_->listFeed({"project", "u1", NotificationState::kAcknowledged, std::nullopt, 10});
+  ASSERT_EQ(only_acknowledged->size(), 1U);
+  EXPECT_EQ((*only_acknowledged)[0].notification.notification_id, "nt_a");
+
+  auto changed = store_->setAllNotificationStates("project", "u1", NotificationState::kDismissed,
+                                                  std::nullopt);
+  ASSERT_TRUE(changed.ok());
+  EXPECT_EQ(*changed, 2);
+  EXPECT_EQ(store_->countFeed("project", "u1")->dismissed, 2);
+  EXPECT_EQ(store_->countFeed("project", "u2")->unacknowledged, 2);
+}
+
+TEST_P(SqliteStoreTest, BulkStateChangeHonoursBefore) {
+  auto older = notification("nt_old");
+  older.created_at_ms = 1000;
+  ASSERT_TRUE(store_->insertNotification(older).ok());
+  ASSERT_TRUE(store_->insertNotification(notification("nt_new")).ok());
+  auto changed = store_->setAllNotificationStates(
+      "project", "u1", domain::NotificationState::kAcknowledged, std::int64_t{2000});
+  ASSERT_TRUE(changed.ok());
+  EXPECT_EQ(*changed, 1);
+  EXPECT_EQ(store_->getNotification("nt_new", "u1")->state,
+            domain::NotificationState::kUnacknowledged);
+}
+
+TEST_P(SqliteStoreTest, RemovingFromOneFeedKeepsTheOthers) {
+  ASSERT_TRUE(store_->insertNotification(notification("nt_r")).ok());
+  ASSERT_TRUE(store_->removeFromFeed("nt_r", "project", "u1").ok());
+  EXPECT_EQ(store_->removeFromFeed("nt_r", "project", "u1").error().code, Errc::kNotFound);
+  EXPECT_TRUE(store_->listFeed({"project", "u1", std::nullopt, std::nullopt, 10})->empty());
+  EXPECT_EQ(store_->listFeed({"project", "u2", std::nullopt, std::nullopt, 10})->size(), 1U);
+}
+
+TEST_P(SqliteStoreTest, FeedSinceReturnsWhatAStreamMissed) {
+  ASSERT_TRUE(store_->insertNotification(notification("nt_1")).ok());
+  const auto seen = store_->getNotification("nt_1", "")->notification.seq;
+  ASSERT_TRUE(store_->insertNotification(notification("nt_2")).ok());
+  ASSERT_TRUE(store_->insertNotification(notification("nt_3")).ok());
+  auto missed = store_->feedSince("project", "u1", seen, 10);
+  ASSERT_TRUE(missed.ok());
+  ASSERT_EQ(missed->size(), 2U);
+  EXPECT_EQ((*missed)[0].notification.notification_id, "nt_2");
+  EXPECT_EQ((*missed)[1].notification.notification_id, "nt_3");
 }
 
 TEST_P(SqliteStoreTest, PingAnswers) {
