@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/json/serialize.hpp>
 #include <charconv>
 
 #include "domain/json_text.h"
@@ -161,6 +162,10 @@ domain::VersionCondition ifMatchCondition(const http::Request& request) {
 
 std::string callerUserId(const http::Request& request) {
   return queryString(request, "user_id").value_or("");
+}
+
+std::string jsonString(std::string_view text) {
+  return boost::json::serialize(boost::json::string_view(text));
 }
 
 std::optional<std::string> queryString(const http::Request& request, std::string_view name) {

@@ -58,6 +58,9 @@ domain::VersionCondition ifMatchCondition(const http::Request& request);
 // then attributes it to the owner).
 std::string callerUserId(const http::Request& request);
 
+// `text` as a JSON string literal, quoted and escaped.
+std::string jsonString(std::string_view text);
+
 // Returns an optional query parameter as a string.
 std::optional<std::string> queryString(const http::Request& request, std::string_view name);
 

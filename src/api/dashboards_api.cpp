@@ -1,6 +1,5 @@
 #include "api/dashboards_api.h"
 
-#include <boost/json/serialize.hpp>
 #include <boost/url/params_ref.hpp>
 #include <boost/url/url.hpp>
 
@@ -11,11 +10,6 @@ namespace autoql::api {
 namespace {
 
 using domain::Dashboard;
-namespace json = boost::json;
-
-std::string quoted(std::string_view text) {
-  return json::serialize(json::string_view(text));
-}
 
 std::string etag(const Dashboard& dashboard) {
   return "\"" + std::to_string(dashboard.version) + "\"";
@@ -77,9 +71,9 @@ std::string listBody(const std::vector<std::string>& items, bool wrap) {
 }
 
 std::string versionInfoJson(const domain::DashboardVersionInfo& info) {
-  return "{\"version\":" + std::to_string(info.version) + ",\"name\":" + quoted(info.name) +
+  return "{\"version\":" + std::to_string(info.version) + ",\"name\":" + jsonString(info.name) +
          ",\"updated_at\":\"" + formatIsoMillis(info.updated_at_ms) +
-         "\",\"updated_by\":" + quoted(info.updated_by) + "}";
+         "\",\"updated_by\":" + jsonString(info.updated_by) + "}";
 }
 
 }  // namespace
@@ -88,15 +82,15 @@ std::string dashboardJson(const Dashboard& d) {
   std::string out;
   out.reserve(d.data_json.size() + d.name.size() + 256);
   out += "{\"id\":" + std::to_string(d.id);
-  out += ",\"project_id\":" + quoted(d.project_id);
-  out += ",\"user_id\":" + quoted(d.user_id);
-  out += ",\"name\":" + quoted(d.name);
+  out += ",\"project_id\":" + jsonString(d.project_id);
+  out += ",\"user_id\":" + jsonString(d.user_id);
+  out += ",\"name\":" + jsonString(d.name);
   out += ",\"data\":";
   out += d.data_json;
   out += ",\"version\":" + std::to_string(d.version);
   out += ",\"created_at\":\"" + formatIsoMillis(d.created_at_ms) + "\"";
   out += ",\"updated_at\":\"" + formatIsoMillis(d.updated_at_ms) + "\"";
-  out += ",\"updated_by\":" + quoted(d.updated_by) + "}";
+  out += ",\"updated_by\":" + jsonString(d.updated_by) + "}";
   return out;
 }
 

@@ -2,7 +2,9 @@
 
 #include <boost/json/serialize.hpp>
 #include <boost/json/value_from.hpp>
+#include <boost/url/url.hpp>
 
+#include "domain/json_text.h"
 #include "util/time_format.h"
 
 namespace autoql::api {
@@ -10,37 +12,187 @@ namespace {
 
 namespace json = boost::json;
 
-std::string quoted(std::string_view text) {
-  return json::serialize(json::string_view(text));
+// Cursors look like "c" + the sequence number in decimal, base64url-encoded without
+// padding, so that clients treat them as opaque and the format can change.
+constexpr char kCursorTag = 'c';
+constexpr std::string_view kBase64Url =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+struct Identity {
+  std::string project_id;
+  std::string user_id;
+};
+
+// The caller's project and user from the query string, else from the body (a PUT's).
+Result<Identity, http::Response> identify(const http::Request& request,
+                                          const json::object* body = nullptr) {
+  auto pick = [&](std::string_view name) -> std::optional<std::string> {
+    if (auto value = queryString(request, name)) {
+      return value;
+    }
+    if (body != nullptr) {
+      if (const json::value* value = body->if_contains(name); value && value->is_string()) {
+        return std::string(value->get_string());
+      }
+    }
+    return std::nullopt;
+  };
+  const auto project_id = pick("project_id");
+  const auto user_id = pick("user_id");
+  domain::FieldErrors errors;
+  domain::checkOwner(project_id, user_id, errors);
+  if (!errors.empty()) {
+    return validationFailed(errors);
+  }
+  return Identity{*project_id, *user_id};
+}
+
+std::optional<domain::NotificationState> readState(const json::value* value,
+                                                   domain::FieldErrors& errors) {
+  if (value == nullptr) {
+    errors.push_back({"state", "is required"});
+    return std::nullopt;
+  }
+  const json::string* name = value->if_string();
+  auto state = name ? domain::parseStateName(*name) : std::nullopt;
+  if (!state) {
+    errors.push_back({"state", "must be one of " + std::string(domain::kStateNames)});
+  }
+  return state;
+}
+
+// `before` of a bulk state change: Unix seconds, or an ISO 8601 UTC timestamp.
+std::optional<std::int64_t> readBefore(const json::value* value, domain::FieldErrors& errors) {
+  if (value == nullptr || value->is_null()) {
+    return std::nullopt;
+  }
+  if (value->is_int64() && value->get_int64() >= 0) {
+    return value->get_int64() * 1000;
+  }
+  if (const json::string* text = value->if_string()) {
+    if (auto millis = parseIsoMillis(*text)) {
+      return millis;
+    }
+  }
+  errors.push_back({"before", "must be Unix seconds or an ISO 8601 UTC timestamp"});
+  return std::nullopt;
+}
+
+std::string nextFeedLink(const http::Request& request, const Identity& who, std::size_t limit,
+                         std::int64_t last_seq) {
+  boost::urls::url next("/notifications");
+  next.params().append({"project_id", who.project_id});
+  next.params().append({"user_id", who.user_id});
+  if (auto state = request.queryParam("state")) {
+    next.params().append({"state", *state});
+  }
+  next.params().append({"limit", std::to_string(limit)});
+  next.params().append({"cursor", encodeCursor(last_seq)});
+  return "<" + std::string(next.buffer()) + ">; rel=\"next\"";
 }
 
 }  // namespace
+
+std::string encodeCursor(std::int64_t seq) {
+  const std::string plain = kCursorTag + std::to_string(seq);
+  std::string out;
+  std::uint32_t bits = 0;
+  int count = 0;
+  for (unsigned char c : plain) {
+    bits = (bits << 8) | c;
+    count += 8;
+    while (count >= 6) {
+      count -= 6;
+      out.push_back(kBase64Url[(bits >> count) & 0x3F]);
+    }
+  }
+  if (count > 0) {
+    out.push_back(kBase64Url[(bits << (6 - count)) & 0x3F]);
+  }
+  return out;
+}
+
+std::optional<std::int64_t> decodeCursor(std::string_view cursor) {
+  std::string plain;
+  std::uint32_t bits = 0;
+  int count = 0;
+  for (char c : cursor) {
+    const std::size_t index = kBase64Url.find(c);
+    if (index == std::string_view::npos) {
+      return std::nullopt;
+    }
+    bits = (bits << 6) | static_cast<std::uint32_t>(index);
+    count += 6;
+    if (count >= 8) {
+      count -= 8;
+      plain.push_back(static_cast<char>((bits >> count) & 0xFF));
+    }
+  }
+  if (plain.size() < 2 || plain.front() != kCursorTag) {
+    return std::nullopt;
+  }
+  auto seq = parseId(std::string_view(plain).substr(1));
+  if (!seq || encodeCursor(*seq) != cursor) {
+    return std::nullopt;  // only the canonical spelling is accepted
+  }
+  return seq;
+}
 
 std::string notificationJson(const storage::NotificationRecord& record) {
   const domain::Notification& n = record.notification;
   std::string out;
   out.reserve(n.query_result_json.size() + 512);
-  out += "{\"notification_id\":" + quoted(n.notification_id);
-  out += ",\"data_alert_id\":" + quoted(n.data_alert_id);
-  out += ",\"project_id\":" + quoted(n.project_id);
-  out += ",\"event\":" + quoted(n.event);
-  out += ",\"title\":" + quoted(n.title);
-  out += ",\"message\":" + quoted(n.message);
+  out += "{\"notification_id\":" + jsonString(n.notification_id);
+  out += ",\"data_alert_id\":" + jsonString(n.data_alert_id);
+  out += ",\"project_id\":" + jsonString(n.project_id);
+  out += ",\"event\":" + jsonString(n.event);
+  out += ",\"title\":" + jsonString(n.title);
+  out += ",\"message\":" + jsonString(n.message);
   out += ",\"users\":" + json::serialize(json::value_from(n.users));
   out += ",\"created_at\":\"" + formatIsoMillis(n.created_at_ms) + "\"";
-  out += ",\"data_return_query\":" + quoted(n.data_return_query);
+  out += ",\"data_return_query\":" + jsonString(n.data_return_query);
   out += ",\"query_result\":" + n.query_result_json;
   out += ",\"received_at\":\"" + formatIsoMillis(n.received_at_ms) + "\"";
   out += ",\"state\":";
-  out += record.state ? quoted(domain::stateName(*record.state)) : "null";
+  out += record.state ? jsonString(domain::stateName(*record.state)) : "null";
   out += "}";
   return out;
 }
 
-NotificationsApi::NotificationsApi(storage::Store& store) : store_(store) {}
+std::string feedItemJson(const storage::NotificationRecord& record) {
+  const domain::Notification& n = record.notification;
+  std::string out;
+  out += "{\"id\":" + jsonString(n.notification_id);
+  out += ",\"notification_id\":" + jsonString(n.notification_id);
+  out += ",\"data_alert_id\":" + jsonString(n.data_alert_id);
+  out += ",\"project_id\":" + jsonString(n.project_id);
+  out += ",\"event\":" + jsonString(n.event);
+  out += ",\"title\":" + jsonString(n.title);
+  out += ",\"message\":" + jsonString(n.message);
+  out += ",\"created_at\":" + std::to_string(n.created_at_ms / 1000);
+  out += ",\"data_return_query\":" + jsonString(n.data_return_query);
+  out += ",\"state\":";
+  out += record.state ? jsonString(domain::stateName(*record.state)) : "null";
+  out += ",\"seq\":" + std::to_string(n.seq);
+  out += "}";
+  return out;
+}
+
+NotificationsApi::NotificationsApi(storage::Store& store, ApiLimits limits)
+    : store_(store), limits_(limits) {}
 
 void NotificationsApi::registerRoutes(http::Router& router) {
-  router.add(http::Method::kGet, "/notifications/{id}", [this](const auto& r) { return get(r); });
+  using http::Method;
+  auto bind = [this](http::Response (NotificationsApi::*handler)(const http::Request&)) {
+    return [this, handler](const http::Request& r) { return (this->*handler)(r); };
+  };
+  router.add(Method::kGet, "/notifications", bind(&NotificationsApi::feed));
+  router.add(Method::kPut, "/notifications", bind(&NotificationsApi::setAllStates));
+  router.add(Method::kGet, "/notifications/summary", bind(&NotificationsApi::summary));
+  router.add(Method::kGet, "/notifications/{id}", bind(&NotificationsApi::get));
+  router.add(Method::kPut, "/notifications/{id}", bind(&NotificationsApi::setState));
+  router.add(Method::kDelete, "/notifications/{id}", bind(&NotificationsApi::remove));
+  router.add(Method::kGet, "/api/v1/rule-notifications/{id}", bind(&NotificationsApi::get));
 }
 
 http::Response NotificationsApi::get(const http::Request& request) {
@@ -51,6 +203,136 @@ http::Response NotificationsApi::get(const http::Request& request) {
     return storeFailure(record.error(), request, "notification");
   }
   return http::jsonResponse(200, notificationJson(*record));
+}
+
+http::Response NotificationsApi::feed(const http::Request& request) {
+  auto who = identify(request);
+  if (!who) {
+    return who.error();
+  }
+  domain::FieldErrors errors;
+  domain::FeedQuery query{who->project_id, who->user_id, std::nullopt, std::nullopt,
+                          kDefaultFeedPage};
+  if (auto state = request.queryParam("state")) {
+    query.state = domain::parseStateName(*state);
+    if (!query.state) {
+      errors.push_back({"state", "must be one of " + std::string(domain::kStateNames)});
+    }
+  }
+  if (auto limit = pagingParam(request, "limit", kMaxFeedPage, errors)) {
+    query.limit = *limit;
+  }
+  if (auto cursor = request.queryParam("cursor")) {
+    query.before_seq = decodeCursor(*cursor);
+    if (!query.before_seq) {
+      errors.push_back({"cursor", "is not a cursor from a Link header of this feed"});
+    }
+  }
+  if (!errors.empty()) {
+    return validationFailed(errors);
+  }
+
+  // One row more than the page tells whether a next page exists.
+  const std::size_t page = query.limit;
+  query.limit = page + 1;
+  auto records = store_.listFeed(query);
+  if (!records) {
+    return storeFailure(records.error(), request);
+  }
+  const bool more = records->size() > page;
+  if (more) {
+    records->pop_back();
+  }
+
+  std::string body = "[";
+  for (const auto& record : *records) {
+    body += body.size() > 1 ? "," : "";
+    body += feedItemJson(record);
+  }
+  body += "]";
+  http::Response response = http::jsonResponse(200, std::move(body));
+  if (more) {
+    response.setHeader("Link", nextFeedLink(request, *who, page, records->back().notification.seq));
+  }
+  return response;
+}
+
+http::Response NotificationsApi::summary(const http::Request& request) {
+  auto who = identify(request);
+  if (!who) {
+    return who.error();
+  }
+  auto counts = store_.countFeed(who->project_id, who->user_id);
+  if (!counts) {
+    return storeFailure(counts.error(), request);
+  }
+  const std::int64_t total = counts->unacknowledged + counts->acknowledged + counts->dismissed;
+  return http::jsonResponse(200, "{\"unacknowledged\":" + std::to_string(counts->unacknowledged) +
+                                     ",\"acknowledged\":" + std::to_string(counts->acknowledged) +
+                                     ",\"dismissed\":" + std::to_string(counts->dismissed) +
+                                     ",\"total\":" + std::to_string(total) + "}");
+}
+
+http::Response NotificationsApi::setState(const http::Request& request) {
+  auto body = readJsonBody(request, limits_);
+  if (!body) {
+    return body.error();
+  }
+  auto who = identify(request, body->if_object());
+  if (!who) {
+    return who.error();
+  }
+  domain::FieldErrors errors;
+  const json::object* object = body->if_object();
+  const auto state = readState(object ? object->if_contains("state") : nullptr, errors);
+  if (!errors.empty()) {
+    return validationFailed(errors);
+  }
+
+  auto record =
+      store_.setNotificationState(request.pathParam("id"), who->project_id, who->user_id, *state);
+  if (!record) {
+    return storeFailure(record.error(), request, "notification");
+  }
+  return http::jsonResponse(200, notificationJson(*record));
+}
+
+http::Response NotificationsApi::setAllStates(const http::Request& request) {
+  auto body = readJsonBody(request, limits_);
+  if (!body) {
+    return body.error();
+  }
+  auto who = identify(request, body->if_object());
+  if (!who) {
+    return who.error();
+  }
+  domain::FieldErrors errors;
+  const json::object* object = body->if_object();
+  const auto state = readState(object ? object->if_contains("state") : nullptr, errors);
+  const auto before = readBefore(object ? object->if_contains("before") : nullptr, errors);
+  if (!errors.empty()) {
+    return validationFailed(errors);
+  }
+
+  auto changed = store_.setAllNotificationStates(who->project_id, who->user_id, *state, before);
+  if (!changed) {
+    return storeFailure(changed.error(), request);
+  }
+  return http::jsonResponse(200, "{\"updated\":" + std::to_string(*changed) + "}");
+}
+
+http::Response NotificationsApi::remove(const http::Request& request) {
+  auto who = identify(request);
+  if (!who) {
+    return who.error();
+  }
+  auto removed = store_.removeFromFeed(request.pathParam("id"), who->project_id, who->user_id);
+  if (!removed) {
+    return storeFailure(removed.error(), request, "notification");
+  }
+  http::Response response;
+  response.status = 204;
+  return response;
 }
 
 }  // namespace autoql::api

@@ -1,6 +1,9 @@
-// The notification read routes of DESIGN 3.3: GET /notifications/{id}, with the state of
-// the recipient named by ?user_id. Handlers run on the worker pool; the object must
-// outlive the router.
+// The notification routes of DESIGN 3.3 other than the webhook:
+//   GET /notifications/{id} and /api/v1/rule-notifications/{id} (one notification),
+//   GET /notifications (a user's feed), GET /notifications/summary (counts),
+//   PUT /notifications/{id} and PUT /notifications (state), DELETE /notifications/{id}.
+// The caller is identified by project_id and user_id in the query string (or, for PUT,
+// in the body). Handlers run on the worker pool; the object must outlive the router.
 #pragma once
 
 #include "api/common.h"
@@ -9,20 +12,39 @@
 
 namespace autoql::api {
 
+// Largest page of the feed, and its size when no limit is given.
+constexpr std::size_t kMaxFeedPage = 100;
+constexpr std::size_t kDefaultFeedPage = 50;
+
 class NotificationsApi {
  public:
-  explicit NotificationsApi(storage::Store& store);
+  NotificationsApi(storage::Store& store, ApiLimits limits);
 
   void registerRoutes(http::Router& router);
 
  private:
   http::Response get(const http::Request& request);
+  http::Response feed(const http::Request& request);
+  http::Response summary(const http::Request& request);
+  http::Response setState(const http::Request& request);
+  http::Response setAllStates(const http::Request& request);
+  http::Response remove(const http::Request& request);
 
   storage::Store& store_;
+  ApiLimits limits_;
 };
 
 // Serializes a notification as GET /notifications/{id} returns it; query_result is
 // spliced in as stored. `state` is null when not read for a recipient.
 std::string notificationJson(const storage::NotificationRecord& record);
+
+// Serializes a feed item: no query_result (read it by id), created_at as Unix seconds
+// (what the AutoQL widgets read), `seq` as the stream's event id.
+std::string feedItemJson(const storage::NotificationRecord& record);
+
+// The opaque feed cursor for "older than this notification", and its inverse (nullopt
+// for a cursor this server did not make).
+std::string encodeCursor(std::int64_t seq);
+std::optional<std::int64_t> decodeCursor(std::string_view cursor);
 
 }  // namespace autoql::api

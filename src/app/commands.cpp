@@ -113,7 +113,7 @@ int runServe(const Config& config) {
                                            systemClock());
   api::DashboardsApi dashboards(*store, limits);
   api::WebhookApi webhook(*store, verifier, limits, systemClock());
-  api::NotificationsApi notifications(*store);
+  api::NotificationsApi notifications(*store, limits);
   api::HealthApi health(*store);
 
   http::Router router;

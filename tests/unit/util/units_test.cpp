@@ -46,5 +46,18 @@ TEST(TimeFormat, FormatsIsoMillisecondsInUtc) {
   EXPECT_EQ(formatIsoMillis(253402300799999), "9999-12-31T23:59:59.999Z");
 }
 
+TEST(TimeFormat, ParsesIsoTimestamps) {
+  EXPECT_EQ(parseIsoMillis("2025-12-03T12:00:00Z"), 1764763200000);
+  EXPECT_EQ(parseIsoMillis("2025-12-03T12:00:00.123Z"), 1764763200123);
+  EXPECT_EQ(parseIsoMillis("2025-12-03T12:00:00.1Z"), 1764763200100);
+  EXPECT_EQ(parseIsoMillis("1970-01-01T00:00:00.000Z"), 0);
+  for (const char* bad :
+       {"", "2025-12-03", "2025-12-03T12:00:00", "2025-02-30T00:00:00Z", "2025-12-03T24:00:00Z",
+        "2025-12-03T12:00:00.Z", "2025-12-03T12:00:00.1234Z", "2025-12-03 12:00:00Z",
+        "2025-12-03T12:00:00+01:00", "x025-12-03T12:00:00Z"}) {
+    EXPECT_FALSE(parseIsoMillis(bad).has_value()) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace autoql
