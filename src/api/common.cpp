@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/json/serialize.hpp>
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
 #include <charconv>
 
 #include "domain/json_text.h"
@@ -16,7 +18,7 @@ namespace {
 bool isJsonMediaType(std::string_view value) {
   const std::string_view type = value.substr(0, value.find(';'));
   std::string_view trimmed = type;
-  while (!trimmed.empty() && trimmed.back() == ' ') {
+  while (!trimmed.empty() && (trimmed.back() == ' ' || trimmed.back() == '\t')) {
     trimmed.remove_suffix(1);
   }
   if (http::equalsIgnoreCase(trimmed, "application/json")) {
@@ -43,7 +45,7 @@ std::optional<std::uint64_t> parseDigits(std::string_view text) {
 Result<boost::json::value, http::Response> readJsonBody(const http::Request& request,
                                                         const ApiLimits& limits, bool any_type) {
   const auto type = request.header("Content-Type");
-  if (!any_type && type && !isJsonMediaType(*type)) {
+  if (!any_type && (!type || !isJsonMediaType(*type))) {
     return http::problemResponse(415, "unsupported_media_type", "Unsupported media type",
                                  "The body must be sent as Content-Type: application/json.");
   }
@@ -116,14 +118,16 @@ std::optional<std::int64_t> parseId(std::string_view text) {
 }
 
 std::optional<std::size_t> pagingParam(const http::Request& request, std::string_view name,
-                                       std::size_t max, domain::FieldErrors& errors) {
+                                       std::size_t min, std::size_t max,
+                                       domain::FieldErrors& errors) {
   const auto text = request.queryParam(name);
   if (!text) {
     return std::nullopt;
   }
   auto value = parseDigits(*text);
-  if (!value || *value > max) {
-    errors.push_back({std::string(name), "must be an integer from 0 to " + std::to_string(max)});
+  if (!value || *value < min || *value > max) {
+    errors.push_back({std::string(name), "must be an integer from " + std::to_string(min) + " to " +
+                                             std::to_string(max)});
     return std::nullopt;
   }
   return static_cast<std::size_t>(*value);
@@ -162,6 +166,20 @@ domain::VersionCondition ifMatchCondition(const http::Request& request) {
 
 std::string callerUserId(const http::Request& request) {
   return queryString(request, "user_id").value_or("");
+}
+
+std::string nextLink(std::string_view path,
+                     const std::vector<std::pair<std::string_view, std::string>>& params) {
+  std::string link = "<" + std::string(path);
+  char separator = '?';
+  for (const auto& [name, value] : params) {
+    link += separator;
+    link += boost::urls::encode(name, boost::urls::unreserved_chars);
+    link += '=';
+    link += boost::urls::encode(value, boost::urls::unreserved_chars);
+    separator = '&';
+  }
+  return link + ">; rel=\"next\"";
 }
 
 std::string jsonString(std::string_view text) {

@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <optional>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "domain/dashboard.h"
 #include "domain/validation.h"
@@ -20,9 +22,10 @@ struct ApiLimits {
   std::size_t max_json_depth = 64;
 };
 
-// Parses the body as strict JSON. Refuses a Content-Type other than JSON (415: a form or
-// text/plain post from another site's page must not be accepted) unless `any_type`, an
-// empty body, and malformed JSON (400 invalid_json, with where it stopped).
+// Parses the body as strict JSON. Unless `any_type`, refuses a missing Content-Type or
+// one other than JSON (415): another site's page can send those without a CORS
+// preflight, so accepting them would let it write here. Refuses an empty body and
+// malformed JSON (400 invalid_json, with where it stopped).
 Result<boost::json::value, http::Response> readJsonBody(const http::Request& request,
                                                         const ApiLimits& limits,
                                                         bool any_type = false);
@@ -41,10 +44,16 @@ http::Response notFound(std::string_view what);
 // Parses a positive decimal id from a path segment; nullopt for anything else.
 std::optional<std::int64_t> parseId(std::string_view text);
 
-// Parses an optional non-negative integer query parameter no larger than `max`.
-// Appends a field error when present and not valid.
+// Parses an optional integer query parameter from `min` to `max`. Appends a field error
+// when present and not valid.
 std::optional<std::size_t> pagingParam(const http::Request& request, std::string_view name,
-                                       std::size_t max, domain::FieldErrors& errors);
+                                       std::size_t min, std::size_t max,
+                                       domain::FieldErrors& errors);
+
+// A Link header value for the next page: `path` with `params` percent-encoded (every
+// byte but the RFC 3986 unreserved ones, so that '+' and '&' survive), rel="next".
+std::string nextLink(std::string_view path,
+                     const std::vector<std::pair<std::string_view, std::string>>& params);
 
 // Largest `offset` accepted by paged lists.
 constexpr std::size_t kMaxOffset = 1'000'000'000;

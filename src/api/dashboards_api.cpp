@@ -1,8 +1,5 @@
 #include "api/dashboards_api.h"
 
-#include <boost/url/params_ref.hpp>
-#include <boost/url/url.hpp>
-
 #include "http/problem.h"
 #include "util/time_format.h"
 
@@ -44,17 +41,6 @@ http::Response writeResponse(const Result<storage::DashboardWrite>& write,
     return versionMismatch(write->dashboard);
   }
   return dashboardResponse(200, write->dashboard);
-}
-
-// The URL of the next page, keeping the caller's filters.
-std::string nextPageLink(std::string_view path, std::string_view project_id,
-                         std::string_view user_id, std::size_t limit, std::size_t offset) {
-  boost::urls::url next(path);
-  next.params().append({"project_id", project_id});
-  next.params().append({"user_id", user_id});
-  next.params().append({"limit", std::to_string(limit)});
-  next.params().append({"offset", std::to_string(offset)});
-  return "<" + std::string(next.buffer()) + ">; rel=\"next\"";
 }
 
 // Joins serialized items as a JSON array, wrapped as {"items": [...]} when asked.
@@ -145,8 +131,8 @@ http::Response DashboardsApi::list(const Flavor& flavor, const http::Request& re
     user_id = queryString(request, "username");
   }
   domain::checkOwner(project_id, user_id, errors);
-  const auto limit = pagingParam(request, "limit", kMaxDashboardPage, errors);
-  const auto offset = pagingParam(request, "offset", kMaxOffset, errors);
+  const auto limit = pagingParam(request, "limit", 1, kMaxDashboardPage, errors);
+  const auto offset = pagingParam(request, "offset", 0, kMaxOffset, errors);
   if (!errors.empty()) {
     return validationFailed(errors);
   }
@@ -170,8 +156,11 @@ http::Response DashboardsApi::list(const Flavor& flavor, const http::Request& re
   }
   http::Response response = http::jsonResponse(200, listBody(items, flavor.wrap_lists));
   if (more) {
-    response.setHeader("Link", nextPageLink(flavor.prefix + "/dashboards", *project_id, *user_id,
-                                            page, skip + page));
+    response.setHeader(
+        "Link", nextLink(flavor.prefix + "/dashboards", {{"project_id", *project_id},
+                                                         {"user_id", *user_id},
+                                                         {"limit", std::to_string(page)},
+                                                         {"offset", std::to_string(skip + page)}}));
   }
   return response;
 }
@@ -215,9 +204,12 @@ http::Response DashboardsApi::remove(const http::Request& request) {
   if (!id) {
     return notFound("dashboard");
   }
-  auto removed = store_.deleteDashboard(*id);
+  auto removed = store_.deleteDashboard(*id, ifMatchCondition(request));
   if (!removed) {
     return storeFailure(removed.error(), request, "dashboard");
+  }
+  if (!removed->applied) {
+    return versionMismatch(removed->dashboard);
   }
   http::Response response;
   response.status = 204;

@@ -2,7 +2,6 @@
 
 #include <boost/json/serialize.hpp>
 #include <boost/json/value_from.hpp>
-#include <boost/url/url.hpp>
 
 #include "domain/json_text.h"
 #include "util/time_format.h"
@@ -80,15 +79,14 @@ std::optional<std::int64_t> readBefore(const json::value* value, domain::FieldEr
 
 std::string nextFeedLink(const http::Request& request, const Identity& who, std::size_t limit,
                          std::int64_t last_seq) {
-  boost::urls::url next("/notifications");
-  next.params().append({"project_id", who.project_id});
-  next.params().append({"user_id", who.user_id});
+  std::vector<std::pair<std::string_view, std::string>> params{{"project_id", who.project_id},
+                                                               {"user_id", who.user_id}};
   if (auto state = request.queryParam("state")) {
-    next.params().append({"state", *state});
+    params.emplace_back("state", std::string(*state));
   }
-  next.params().append({"limit", std::to_string(limit)});
-  next.params().append({"cursor", encodeCursor(last_seq)});
-  return "<" + std::string(next.buffer()) + ">; rel=\"next\"";
+  params.emplace_back("limit", std::to_string(limit));
+  params.emplace_back("cursor", encodeCursor(last_seq));
+  return nextLink("/notifications", params);
 }
 
 }  // namespace
@@ -219,7 +217,7 @@ http::Response NotificationsApi::feed(const http::Request& request) {
       errors.push_back({"state", "must be one of " + std::string(domain::kStateNames)});
     }
   }
-  if (auto limit = pagingParam(request, "limit", kMaxFeedPage, errors)) {
+  if (auto limit = pagingParam(request, "limit", 1, kMaxFeedPage, errors)) {
     query.limit = *limit;
   }
   if (auto cursor = request.queryParam("cursor")) {

@@ -68,7 +68,7 @@ http::Response WebhookApi::store(domain::Notification notification, const http::
   if (!outcome) {
     return storeFailure(outcome.error(), request);
   }
-  switch (*outcome) {
+  switch (outcome->outcome) {
     case storage::InsertOutcome::kInserted:
       log_->info("stored notification {} for {} user(s) of project {} (request {})",
                  notification.notification_id, notification.users.size(), notification.project_id,

@@ -1,11 +1,15 @@
 #include "app/cli.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstdlib>
 #include <stdexcept>
 #include <thread>
 
+#include "storage/open_store.h"
 #include "util/units.h"
 
 namespace autoql::app {
@@ -29,6 +33,27 @@ struct RawOptions {
   std::string log_format = "text";
   std::vector<std::string> webhook_secrets;
 };
+
+bool isIpAddress(const std::string& host) {
+  unsigned char address[sizeof(in6_addr)];
+  return inet_pton(AF_INET, host.c_str(), address) == 1 ||
+         inet_pton(AF_INET6, host.c_str(), address) == 1;
+}
+
+void checkSecret(const std::string& secret) {
+  if (secret.empty()) {
+    throw OptionError("--secret: must not be empty");
+  }
+}
+
+// A timestamp for `webhook sign`: milliseconds, digits only.
+void checkTimestamp(const std::optional<std::string>& timestamp) {
+  if (timestamp && (timestamp->empty() || timestamp->size() > 19 ||
+                    timestamp->find_first_not_of("0123456789") != std::string::npos)) {
+    throw OptionError("--timestamp: '" + *timestamp +
+                      "' is not a count of milliseconds since the Unix epoch");
+  }
+}
 
 std::vector<std::string> splitList(const std::string& text) {
   std::vector<std::string> items;
@@ -74,7 +99,8 @@ void addServerOptions(CLI::App& command, Config& config, RawOptions& raw) {
       ->check(CLI::Range(1, 256));
   command
       .add_option("--webhook-secret", raw.webhook_secrets,
-                  "Secret that signs Data Alert webhooks (repeatable, for rotation)")
+                  "Secret that signs Data Alert webhooks; repeatable, for rotation "
+                  "(env AUTOQL_WEBHOOK_SECRETS, comma-separated)")
       ->take_all();
   command
       .add_option("--webhook-tolerance", raw.webhook_tolerance,
@@ -120,7 +146,9 @@ void addServerOptions(CLI::App& command, Config& config, RawOptions& raw) {
 }
 
 void addCommonOptions(CLI::App& command, Config& config, RawOptions& raw) {
-  command.add_option("--database", config.database, "sqlite:PATH or sqlite::memory:")
+  command
+      .add_option("--database", config.database,
+                  "sqlite:PATH or sqlite::memory: (env AUTOQL_DATABASE_URL, then DATABASE_URL)")
       ->capture_default_str();
   command.add_option("--log-format", raw.log_format, "text or json")
       ->envname("AUTOQL_LOG_FORMAT")
@@ -136,11 +164,17 @@ void finishConfig(const CLI::App& command, Config& config, const RawOptions& raw
   using std::chrono::milliseconds;
 
   if (command.count("--database") == 0) {
-    if (const char* url = std::getenv("AUTOQL_DATABASE_URL")) {
+    // An empty variable counts as unset, as shells and container tools leave them so.
+    const char* url = std::getenv("AUTOQL_DATABASE_URL");
+    const char* fallback = std::getenv("DATABASE_URL");
+    if (url != nullptr && *url != '\0') {
       config.database = url;
-    } else if (const char* fallback = std::getenv("DATABASE_URL")) {
+    } else if (fallback != nullptr && *fallback != '\0') {
       config.database = fallback;
     }
+  }
+  if (std::string problem = storage::checkDatabaseUrl(config.database); !problem.empty()) {
+    throw OptionError("--database: " + problem);
   }
   if (raw.log_format != "text" && raw.log_format != "json") {
     throw OptionError("--log-format: '" + raw.log_format + "' is not text or json");
@@ -148,6 +182,10 @@ void finishConfig(const CLI::App& command, Config& config, const RawOptions& raw
   config.log_format = raw.log_format == "json" ? LogFormat::kJson : LogFormat::kText;
   if (command.get_option_no_throw("--webhook-secret") == nullptr) {
     return;  // migrate: the server options are not there
+  }
+
+  if (!isLoopbackHost(config.host) && !isIpAddress(config.host)) {
+    throw OptionError("--host: '" + config.host + "' is not an IP address or localhost");
   }
 
   std::vector<std::string> secrets = raw.webhook_secrets;
@@ -221,8 +259,11 @@ ParsedCommandLine parseCommandLine(int argc, char** argv) {
       finishConfig(*migrate, config, raw);
     } else if (sign->parsed()) {
       invocation.command = Command::kWebhookSign;
+      checkSecret(invocation.secret);
+      checkTimestamp(invocation.timestamp);
     } else if (send->parsed()) {
       invocation.command = Command::kWebhookSend;
+      checkSecret(invocation.secret);
     } else if (version->parsed()) {
       invocation.command = Command::kVersion;
     }

@@ -4,6 +4,7 @@
 
 #include <boost/url/parse.hpp>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -27,10 +28,6 @@ namespace autoql::app {
 namespace {
 
 std::unique_ptr<storage::Store> openAndMigrate(const Config& config) {
-  if (std::string problem = storage::checkDatabaseUrl(config.database); !problem.empty()) {
-    spdlog::error("--database: {}", problem);
-    return nullptr;
-  }
   storage::StoreOptions options;
   options.read_connections = config.db_workers;
   auto store = storage::openStore(config.database, options);
@@ -158,8 +155,9 @@ int runWebhookSend(const Invocation& invocation) {
 
   std::string body = sampleAlert();
   if (!invocation.file.empty()) {
+    std::error_code ec;
     std::ifstream file(invocation.file, std::ios::binary);
-    if (!file) {
+    if (!std::filesystem::is_regular_file(invocation.file, ec) || !file) {
       std::fprintf(stderr, "autoql-backend: --file: cannot read '%s'\n", invocation.file.c_str());
       return 2;
     }
@@ -170,7 +168,9 @@ int runWebhookSend(const Invocation& invocation) {
   const std::string target =
       url->encoded_target().empty() ? "/" : std::string(url->encoded_target());
   const auto port = static_cast<std::uint16_t>(url->has_port() ? url->port_number() : 80);
-  http::Client client(std::string(url->host()), port, std::chrono::seconds(30));
+  // An IPv6 literal comes bracketed in the URL ("[::1]"); the client wants the address.
+  std::string host(url->host_address());
+  http::Client client(host, port, std::chrono::seconds(30));
   auto response =
       client.send("POST", target,
                   {{"Content-Type", "application/json"},

@@ -60,7 +60,7 @@ std::optional<std::string> tilesJson(const json::value& data, FieldErrors& error
       continue;
     }
     for (std::string_view field : kRuntimeTileFields) {
-      tile->erase(field);
+      tile->stable_erase(field);  // erase() would move the last key into the gap
     }
   }
   if (!all_objects) {

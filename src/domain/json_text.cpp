@@ -1,62 +1,129 @@
 #include "domain/json_text.h"
 
+#include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/error.hpp>
 #include <boost/json/parse_options.hpp>
-#include <boost/json/stream_parser.hpp>
+#include <boost/json/value_stack.hpp>
+#include <charconv>
 #include <cmath>
 #include <cstdint>
 
 namespace autoql::domain {
 namespace {
 
-// Boost.JSON reads a number too large for a double (1e400) as infinity, which has no JSON
-// spelling: it would be written back as invalid JSON. Such input is refused.
-bool hasNonFiniteNumber(const boost::json::value& value) {
-  switch (value.kind()) {
-    case boost::json::kind::double_:
-      return !std::isfinite(value.get_double());
-    case boost::json::kind::array:
-      for (const auto& item : value.get_array()) {
-        if (hasNonFiniteNumber(item)) {
-          return true;
-        }
-      }
-      return false;
-    case boost::json::kind::object:
-      for (const auto& member : value.get_object()) {
-        if (hasNonFiniteNumber(member.value())) {
-          return true;
-        }
-      }
-      return false;
-    default:
-      return false;
+namespace json = boost::json;
+
+// Builds a json::value like Boost.JSON's own parser, except for doubles: Boost.JSON 1.81
+// does not always round decimal text to the nearest double (0.42451918914251396 comes
+// out one unit in the last place off), which would change tiles and query results. The
+// number's text is parsed again with std::from_chars, which rounds correctly.
+class ExactNumberHandler {
+ public:
+  static constexpr std::size_t max_object_size = json::object::max_size();
+  static constexpr std::size_t max_array_size = json::array::max_size();
+  static constexpr std::size_t max_key_size = json::string::max_size();
+  static constexpr std::size_t max_string_size = json::string::max_size();
+
+  json::value_stack stack;
+  bool number_too_large = false;
+
+  bool on_document_begin(json::error_code&) { return true; }
+  bool on_document_end(json::error_code&) { return true; }
+  bool on_object_begin(json::error_code&) { return true; }
+  bool on_object_end(std::size_t n, json::error_code&) {
+    stack.push_object(n);
+    return true;
   }
-}
+  bool on_array_begin(json::error_code&) { return true; }
+  bool on_array_end(std::size_t n, json::error_code&) {
+    stack.push_array(n);
+    return true;
+  }
+  bool on_key_part(json::string_view s, std::size_t, json::error_code&) {
+    stack.push_chars(s);
+    return true;
+  }
+  bool on_key(json::string_view s, std::size_t, json::error_code&) {
+    stack.push_key(s);
+    return true;
+  }
+  bool on_string_part(json::string_view s, std::size_t, json::error_code&) {
+    stack.push_chars(s);
+    return true;
+  }
+  bool on_string(json::string_view s, std::size_t, json::error_code&) {
+    stack.push_string(s);
+    return true;
+  }
+  bool on_number_part(json::string_view s, json::error_code&) {
+    number_.append(s.data(), s.size());
+    return true;
+  }
+  bool on_int64(std::int64_t i, json::string_view, json::error_code&) {
+    number_.clear();
+    stack.push_int64(i);
+    return true;
+  }
+  bool on_uint64(std::uint64_t u, json::string_view, json::error_code&) {
+    number_.clear();
+    stack.push_uint64(u);
+    return true;
+  }
+  bool on_double(double approximate, json::string_view s, json::error_code& ec) {
+    number_.append(s.data(), s.size());
+    double exact = 0;
+    const char* end = number_.data() + number_.size();
+    auto [rest, status] = std::from_chars(number_.data(), end, exact);
+    number_.clear();
+    if (status == std::errc::result_out_of_range && std::isfinite(approximate) &&
+        std::fabs(approximate) < 1.0) {
+      exact = approximate;  // an underflow: the nearest double is zero or subnormal
+    } else if (status != std::errc() || rest != end) {
+      number_too_large = true;  // an overflow; any other failure cannot follow the grammar
+      ec = json::error::exponent_overflow;
+      return false;
+    }
+    stack.push_double(exact);
+    return true;
+  }
+  bool on_bool(bool b, json::error_code&) {
+    stack.push_bool(b);
+    return true;
+  }
+  bool on_null(json::error_code&) {
+    stack.push_null();
+    return true;
+  }
+  bool on_comment_part(json::string_view, json::error_code&) { return true; }
+  bool on_comment(json::string_view, json::error_code&) { return true; }
+
+ private:
+  std::string number_;  // the text of the number being read, when it came in parts
+};
 
 }  // namespace
 
-Result<boost::json::value, std::string> parseJson(std::string_view text, std::size_t max_depth) {
-  boost::json::parse_options options;
+Result<json::value, std::string> parseJson(std::string_view text, std::size_t max_depth) {
+  json::parse_options options;
   options.max_depth = max_depth;
-  boost::json::stream_parser parser({}, options);
+  json::basic_parser<ExactNumberHandler> parser(options);
+  parser.handler().stack.reset();
 
-  boost::system::error_code ec;
-  const std::size_t consumed = parser.write(text.data(), text.size(), ec);
-  if (!ec) {
-    parser.finish(ec);
+  json::error_code ec;
+  const std::size_t consumed = parser.write_some(false, text.data(), text.size(), ec);
+  if (!ec && consumed < text.size()) {
+    ec = json::error::extra_data;
   }
   if (ec) {
-    if (ec == boost::json::error::too_deep) {
+    if (ec == json::error::too_deep) {
       return "nesting is deeper than " + std::to_string(max_depth) + " levels";
+    }
+    if (parser.handler().number_too_large) {
+      return "a number is too large to represent, at byte " + std::to_string(consumed);
     }
     return ec.message() + " at byte " + std::to_string(consumed);
   }
-  boost::json::value value = parser.release();
-  if (hasNonFiniteNumber(value)) {
-    return std::string("a number is too large to represent");
-  }
-  return value;
+  return parser.handler().stack.release();
 }
 
 std::size_t countCodePoints(std::string_view utf8) {

@@ -72,7 +72,8 @@ struct Client::Impl {
     }
     ec = runWithTimeout([&](auto handler) { socket.async_connect({address, port}, handler); });
     if (ec) {
-      socket.close(ec);
+      beast::error_code ignored;
+      socket.close(ignored);
       return "cannot connect to " + host + ":" + std::to_string(port) + ": " + ec.message();
     }
     buffer.clear();
@@ -86,7 +87,8 @@ struct Client::Impl {
     auto ec =
         runWithTimeout([&](auto handler) { bhttp::async_read(socket, buffer, parser, handler); });
     if (ec) {
-      socket.close(ec);
+      beast::error_code ignored;
+      socket.close(ignored);
       return std::string("reading the response failed: ") + ec.message();
     }
     auto message = parser.release();
@@ -134,7 +136,8 @@ Result<ClientResponse, std::string> Client::send(std::string_view method, std::s
   auto ec = impl_->runWithTimeout(
       [&](auto handler) { bhttp::async_write(impl_->socket, request, handler); });
   if (ec) {
-    impl_->socket.close(ec);
+    beast::error_code ignored;
+    impl_->socket.close(ignored);
     return std::string("writing the request failed: ") + ec.message();
   }
   return impl_->read(method == "HEAD");

@@ -4,6 +4,7 @@
 // neither type is shared between threads while in use.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -11,6 +12,8 @@
 #include <vector>
 
 namespace autoql::http {
+
+class EventSource;
 
 enum class Method { kGet, kHead, kPost, kPut, kPatch, kDelete, kOptions, kOther };
 
@@ -23,6 +26,7 @@ struct Header {
 
 struct Request {
   Method method = Method::kGet;
+  std::string method_text;            // as received, e.g. "GET" or "BREW"
   std::string target;                 // as received, e.g. "/dashboards?user_id=u1"
   std::vector<std::string> segments;  // the path's segments, percent-decoded
   std::vector<std::pair<std::string, std::string>> query;  // decoded, in order
@@ -49,6 +53,9 @@ struct Response {
   std::vector<Header> headers;
   std::string body;
   std::string route;  // the matched route template, for the access log; not sent
+  // When set, the response is a stream of Server-Sent Events (see event_stream.h) and
+  // `body` is ignored.
+  std::shared_ptr<EventSource> events;
 
   void setHeader(std::string name, std::string value);
 };

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -13,11 +14,14 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/chunk_encode.hpp>
+#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/url/parse.hpp>
+#include <deque>
 #include <mutex>
 #include <optional>
 #include <random>
@@ -25,6 +29,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "http/event_stream.h"
 #include "http/problem.h"
 #include "util/log.h"
 
@@ -47,6 +52,8 @@ constexpr std::size_t kMaxLingerBytes = 8 * 1024 * 1024;
 constexpr std::size_t kMaxRequestIdLength = 128;
 constexpr std::size_t kReadChunk = 4096;
 constexpr std::size_t kMaxLoggedTarget = 200;
+// How long accepting pauses after accept() fails (typically: out of file descriptors).
+constexpr std::chrono::milliseconds kAcceptBackoff{100};
 
 Method toMethod(bhttp::verb verb) {
   switch (verb) {
@@ -67,6 +74,24 @@ Method toMethod(bhttp::verb verb) {
     default:
       return Method::kOther;
   }
+}
+
+// The raw target for the access log: cut short, and with every byte that is not printable
+// ASCII percent-encoded, so a log line stays one valid line (and valid JSON).
+std::string printableTarget(std::string_view target) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (char c : target.substr(0, kMaxLoggedTarget)) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte <= 0x20 || byte >= 0x7F || c == '"' || c == '\\') {
+      out += '%';
+      out += kHex[byte >> 4];
+      out += kHex[byte & 0xF];
+    } else {
+      out += c;
+    }
+  }
+  return out;
 }
 
 bool isRequestIdChar(char c) {
@@ -93,12 +118,36 @@ std::string requestIdFor(const bhttp::request<bhttp::string_body>& message) {
   return usable ? std::string(given) : newRequestId();
 }
 
-// Splits the origin-form target into decoded path segments and query parameters.
-// Returns false when the target is not a valid origin-form URI.
+// Request smuggling defence (RFC 9112 6.1 and 6.3): a Transfer-Encoding other than exactly
+// "chunked" leaves the body's length to interpretation, so such a request is refused.
+// (Content-Length together with Transfer-Encoding is refused by the parser itself.)
+bool hasClearFraming(const bhttp::request<bhttp::string_body>& message) {
+  const auto [first, last] = message.equal_range(bhttp::field::transfer_encoding);
+  if (first == last) {
+    return true;
+  }
+  std::string_view value = first->value();
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) {
+    value.remove_prefix(1);
+  }
+  while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) {
+    value.remove_suffix(1);
+  }
+  return std::next(first) == last && equalsIgnoreCase(value, "chunked");
+}
+
+// Splits the target (origin form, or absolute form as RFC 9112 3.2.2 asks servers to
+// accept) into decoded path segments and query parameters. Returns false when the
+// target is neither.
 bool parseTarget(std::string_view target, Request& request) {
   auto url = boost::urls::parse_origin_form(target);
   if (!url) {
-    return false;
+    auto absolute = boost::urls::parse_absolute_uri(target);
+    if (!absolute || (absolute->scheme() != "http" && absolute->scheme() != "https")) {
+      return false;
+    }
+    return parseTarget(absolute->encoded_resource().empty() ? "/" : absolute->encoded_resource(),
+                       request);
   }
   for (auto segment : url->segments()) {
     request.segments.emplace_back(segment);
@@ -119,7 +168,8 @@ struct Server::Impl {
         access(componentLogger("access")),
         acceptor(net::make_strand(ioc)),
         signals(ioc, SIGINT, SIGTERM),
-        shutdown_timer(ioc) {}
+        shutdown_timer(acceptor.get_executor()),
+        accept_backoff(acceptor.get_executor()) {}
 
   void doAccept();
   void onAccept(beast::error_code ec, tcp::socket socket);
@@ -139,9 +189,26 @@ struct Server::Impl {
   std::atomic<bool> destroying{false};
 
   net::io_context ioc;
+  // The acceptor's strand also serializes the timers and beginShutdown().
   tcp::acceptor acceptor;
   net::signal_set signals;
   net::steady_timer shutdown_timer;
+  net::steady_timer accept_backoff;
+};
+
+// The sink handed to an EventSource: posts each event onto the session's strand.
+class SessionSink final : public EventSink {
+ public:
+  explicit SessionSink(std::weak_ptr<Session> session) : session_(std::move(session)) {}
+
+  bool send(std::string text) override;
+
+  // Called by the session when the stream ends; later sends are refused.
+  void end() { ended_ = true; }
+
+ private:
+  std::weak_ptr<Session> session_;
+  std::atomic<bool> ended_{false};
 };
 
 // One connection. Every member function runs on the connection's strand.
@@ -162,11 +229,21 @@ class Session : public std::enable_shared_from_this<Session> {
   // finishes and its response carries Connection: close.
   void closeIfIdle() {
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
-      if (self->idle_) {
+      if (self->streaming_) {
+        self->endStream();
+      } else if (self->idle_) {
         beast::error_code ignored;
         self->stream_.socket().close(ignored);
       }
     });
+  }
+
+  // Hands an event to the strand, which queues it for the open stream.
+  void postEvent(std::string text) {
+    net::post(stream_.get_executor(),
+              [self = shared_from_this(), text = std::move(text)]() mutable {
+                self->queueEvent(std::move(text));
+              });
   }
 
  private:
@@ -210,6 +287,11 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec) {
       return failRead(ec);
     }
+    if (!hasClearFraming(parser_->get())) {
+      return answerAndClose(
+          problemResponse(400, "bad_request", "Bad request",
+                          "Transfer-Encoding must be exactly \"chunked\" when present."));
+    }
     stream_.expires_at(started_ + options().request_timeout);
     if (equalsIgnoreCase(parser_->get()[bhttp::field::expect], "100-continue")) {
       // The client waits for this before sending a large body (curl does from 1 KiB).
@@ -244,6 +326,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void handleRequest(bhttp::request<bhttp::string_body> message) {
     Request request;
     request.method = toMethod(message.method());
+    request.method_text = std::string(message.method_string());
     request.target = std::string(message.target());
     request.request_id = requestIdFor(message);
     keep_alive_ = message.keep_alive();
@@ -253,6 +336,7 @@ class Session : public std::enable_shared_from_this<Session> {
     target_ = request.target;
 
     if (!parseTarget(message.target(), request)) {
+      keep_alive_ = false;
       return respond(problemResponse(400, "bad_request", "Bad request",
                                      "The request target is not a valid path and query."));
     }
@@ -284,25 +368,54 @@ class Session : public std::enable_shared_from_this<Session> {
       server_->log->debug("closed a connection that did not send its request in time");
       return;
     }
-    keep_alive_ = false;
-    method_text_ = "-";
-    target_ = "-";
-    request_id_ = newRequestId();
     if (ec == bhttp::error::body_limit) {
-      return respond(problemResponse(
+      return answerAndClose(problemResponse(
           413, "payload_too_large", "Payload too large",
           "The body exceeds the limit of " + std::to_string(options().max_body_bytes) + " bytes."));
     }
     if (ec == bhttp::error::header_limit) {
-      return respond(problemResponse(
+      return answerAndClose(problemResponse(
           431, "headers_too_large", "Request header fields too large",
           "The header block exceeds " + std::to_string(options().max_header_bytes) + " bytes."));
     }
-    respond(problemResponse(400, "bad_request", "Bad request",
-                            "The request is not valid HTTP/1.1: " + ec.message() + "."));
+    answerAndClose(problemResponse(400, "bad_request", "Bad request",
+                                   "The request is not valid HTTP/1.1: " + ec.message() + "."));
+  }
+
+  // Answers a request that cannot be read further, then closes the connection: whatever
+  // follows on it cannot be told apart from this request's body.
+  void answerAndClose(Response response) {
+    keep_alive_ = false;
+    method_text_ = "-";
+    target_ = "-";
+    request_id_ = newRequestId();
+    respond(std::move(response));
+  }
+
+  void queueEvent(std::string text) {
+    if (ended_) {
+      return;
+    }
+    outbox_bytes_ += text.size();
+    outbox_.push_back(std::move(text));
+    if (outbox_bytes_ > options().max_stream_backlog) {
+      server_->log->warn("closing an event stream whose client reads too slowly (request {})",
+                         request_id_);
+      return endStream();
+    }
+    if (!writing_) {
+      doWriteEvent();
+    }
   }
 
   void respond(Response response) {
+    if (response.events) {
+      if (method_ != Method::kHead && response.status == 200) {
+        return startStream(std::move(response));
+      }
+      response.events->detach();
+      response.events.reset();
+    }
     const bool head = method_ == Method::kHead;
     const bool keep_alive = keep_alive_ && !server_->draining;
     response_ = {};
@@ -317,6 +430,8 @@ class Session : public std::enable_shared_from_this<Session> {
     response_.set("X-Request-Id", request_id_);
     if (head) {
       response_.content_length(response.body.size());
+    } else if (response.status == 204 || response.status == 304) {
+      response_.body().clear();  // RFC 9110 8.6: no Content-Length on these
     } else {
       response_.body() = std::move(response.body);
       response_.prepare_payload();
@@ -333,8 +448,8 @@ class Session : public std::enable_shared_from_this<Session> {
     const auto elapsed = std::chrono::duration<double, std::milli>(Clock::now() - started_);
     // Unrouted requests log their path, cut short: the template is not known.
     server_->access->info("{} {} {} {}B {:.2f}ms id={}", method_text_,
-                          route_ == "-" ? target_.substr(0, kMaxLoggedTarget) : route_,
-                          response_.result_int(), bytes, elapsed.count(), request_id_);
+                          route_ == "-" ? printableTarget(target_) : route_, response_.result_int(),
+                          bytes, elapsed.count(), request_id_);
     if (ec) {
       return closeNow();
     }
@@ -342,6 +457,108 @@ class Session : public std::enable_shared_from_this<Session> {
       return doClose();
     }
     waitForRequest(options().idle_timeout);
+  }
+
+  // Writes the header of an event stream (chunked, never cached), then attaches the source.
+  void startStream(Response response) {
+    streaming_ = true;
+    source_ = std::move(response.events);
+    route_ = response.route.empty() ? "-" : std::move(response.route);
+    stream_header_.emplace(bhttp::status::ok, 11);
+    stream_header_->set(bhttp::field::content_type, "text/event-stream; charset=utf-8");
+    stream_header_->set(bhttp::field::cache_control, "no-cache");
+    stream_header_->set("X-Accel-Buffering", "no");  // tells nginx not to buffer the stream
+    stream_header_->set("X-Request-Id", request_id_);
+    for (const Header& header : response.headers) {
+      stream_header_->set(header.name, header.value);
+    }
+    stream_header_->chunked(true);
+    stream_header_->keep_alive(false);
+    header_serializer_.emplace(*stream_header_);
+
+    stream_.expires_after(options().request_timeout);
+    bhttp::async_write_header(
+        stream_, *header_serializer_,
+        beast::bind_front_handler(&Session::onStreamHeader, shared_from_this()));
+  }
+
+  void onStreamHeader(beast::error_code ec, std::size_t bytes) {
+    stream_.expires_never();
+    const auto elapsed = std::chrono::duration<double, std::milli>(Clock::now() - started_);
+    server_->access->info("{} {} 200 {}B {:.2f}ms id={} (stream opened)", method_text_, route_,
+                          bytes, elapsed.count(), request_id_);
+    if (ec) {
+      return endStream();
+    }
+    sink_ = std::make_shared<SessionSink>(weak_from_this());
+    source_->attach(sink_);
+    watchForClose();
+    scheduleHeartbeat();
+  }
+
+  // The client sends nothing on a stream; a read that completes means it closed (or
+  // misbehaves), either way the stream ends. It reads the socket directly so that the
+  // write timeouts of the stream do not apply to it.
+  void watchForClose() {
+    stream_.socket().async_read_some(
+        net::buffer(discard_),
+        net::bind_executor(
+            stream_.get_executor(),
+            [self = shared_from_this()](beast::error_code, std::size_t) { self->endStream(); }));
+  }
+
+  void scheduleHeartbeat() {
+    heartbeat_.expires_after(options().stream_heartbeat);
+    heartbeat_.async_wait(net::bind_executor(stream_.get_executor(),
+                                             [self = shared_from_this()](beast::error_code ec) {
+                                               if (ec || self->ended_) {
+                                                 return;
+                                               }
+                                               if (!self->writing_) {
+                                                 self->queueEvent(": heartbeat\n\n");
+                                               }
+                                               self->scheduleHeartbeat();
+                                             }));
+  }
+
+  void doWriteEvent() {
+    writing_ = true;
+    stream_.expires_after(options().request_timeout);
+    net::async_write(stream_, bhttp::make_chunk(net::buffer(outbox_.front())),
+                     beast::bind_front_handler(&Session::onEventWritten, shared_from_this()));
+  }
+
+  void onEventWritten(beast::error_code ec, std::size_t) {
+    writing_ = false;
+    if (ended_) {
+      return;
+    }
+    stream_.expires_never();
+    if (ec) {
+      return endStream();
+    }
+    outbox_bytes_ -= outbox_.front().size();
+    outbox_.pop_front();
+    if (!outbox_.empty()) {
+      doWriteEvent();
+    }
+  }
+
+  void endStream() {
+    if (ended_) {
+      return;
+    }
+    ended_ = true;
+    if (sink_) {
+      sink_->end();
+    }
+    if (source_) {
+      source_->detach();
+      source_.reset();
+    }
+    outbox_.clear();
+    heartbeat_.cancel();
+    closeNow();
   }
 
   // Half-closes, then drains what the client still sends, then closes (see kLingerTimeout).
@@ -387,7 +604,32 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string request_id_;
   bool keep_alive_ = false;
   bool idle_ = false;
+
+  // An open event stream (startStream).
+  bool streaming_ = false;
+  bool ended_ = false;
+  bool writing_ = false;
+  std::shared_ptr<EventSource> source_;
+  std::shared_ptr<SessionSink> sink_;
+  std::optional<bhttp::response<bhttp::empty_body>> stream_header_;
+  std::optional<bhttp::response_serializer<bhttp::empty_body>> header_serializer_;
+  std::deque<std::string> outbox_;
+  std::size_t outbox_bytes_ = 0;
+  std::array<char, 256> discard_{};
+  net::steady_timer heartbeat_{stream_.get_executor()};
 };
+
+bool SessionSink::send(std::string text) {
+  if (ended_) {
+    return false;
+  }
+  auto session = session_.lock();
+  if (!session) {
+    return false;
+  }
+  session->postEvent(std::move(text));
+  return true;
+}
 
 void Server::Impl::doAccept() {
   acceptor.async_accept(net::make_strand(ioc), beast::bind_front_handler(&Impl::onAccept, this));
@@ -398,9 +640,18 @@ void Server::Impl::onAccept(beast::error_code ec, tcp::socket socket) {
     return;  // shutting down
   }
   if (ec) {
-    // Running out of descriptors must not stop the server: log, and keep accepting.
-    log->warn("accept failed: {}", ec.message());
-    return doAccept();
+    // Out of descriptors (or another transient failure): pause before accepting again,
+    // or the loop would spin on the same error. Connections that close meanwhile free
+    // descriptors; the pending ones wait in the listen backlog.
+    log->warn("accept failed: {}; pausing new connections for {} ms", ec.message(),
+              kAcceptBackoff.count());
+    accept_backoff.expires_after(kAcceptBackoff);
+    accept_backoff.async_wait([this](beast::error_code wait_error) {
+      if (!wait_error && acceptor.is_open()) {
+        doAccept();
+      }
+    });
+    return;
   }
 
   auto session = std::make_shared<Session>(std::move(socket), *this);
@@ -419,6 +670,7 @@ void Server::Impl::beginShutdown() {
   beast::error_code ignored;
   acceptor.close(ignored);
   signals.cancel(ignored);
+  accept_backoff.cancel();
 
   std::vector<std::shared_ptr<Session>> open;
   {
@@ -451,7 +703,7 @@ void Server::Impl::sessionEnded(Session* session) {
   std::lock_guard lock(sessions_mutex);
   sessions.erase(session);
   if (draining && sessions.empty() && !destroying) {
-    net::post(ioc, [this] { shutdown_timer.cancel(); });
+    net::post(acceptor.get_executor(), [this] { shutdown_timer.cancel(); });
   }
 }
 
@@ -496,7 +748,7 @@ void Server::run() {
   impl.signals.async_wait([&impl](beast::error_code ec, int signal) {
     if (!ec) {
       impl.log->info("received signal {}", signal);
-      impl.beginShutdown();
+      net::post(impl.acceptor.get_executor(), [&impl] { impl.beginShutdown(); });
     }
   });
   impl.doAccept();
@@ -517,7 +769,7 @@ void Server::run() {
 }
 
 void Server::stop() {
-  net::post(impl_->ioc, [impl = impl_.get()] { impl->beginShutdown(); });
+  net::post(impl_->acceptor.get_executor(), [impl = impl_.get()] { impl->beginShutdown(); });
 }
 
 }  // namespace autoql::http

@@ -32,6 +32,12 @@ struct ServerOptions {
   std::chrono::milliseconds request_timeout{30'000};
   // An open keep-alive connection with no request in progress.
   std::chrono::milliseconds idle_timeout{60'000};
+  // An event stream with nothing to send writes a comment this often, so that proxies
+  // and clients can tell a quiet stream from a dead one.
+  std::chrono::milliseconds stream_heartbeat{15'000};
+  // A stream whose client reads slower than events arrive is closed once this much is
+  // waiting to be written.
+  std::size_t max_stream_backlog = 4 * 1024 * 1024;
   // How long a graceful stop waits for requests in flight.
   std::chrono::milliseconds shutdown_timeout{10'000};
 };

@@ -22,6 +22,11 @@ enum class InsertOutcome {
   kConflictingDuplicate,  // same notification_id, different body: kept the first
 };
 
+struct InsertResult {
+  InsertOutcome outcome = InsertOutcome::kInserted;
+  std::int64_t seq = 0;  // the stored notification's sequence number (also for repeats)
+};
+
 // The result of a conditional dashboard write.
 struct DashboardWrite {
   domain::Dashboard dashboard;  // the new state, or the stored one when not applied
@@ -67,8 +72,10 @@ class Store {
                                                  const domain::VersionCondition& condition,
                                                  std::string_view updated_by) = 0;
 
-  // Deletes the dashboard and its history. kNotFound when absent.
-  virtual Result<void> deleteDashboard(std::int64_t id) = 0;
+  // Deletes the dashboard and its history when `condition` allows its version; otherwise
+  // changes nothing and returns applied = false. kNotFound when absent.
+  virtual Result<DashboardWrite> deleteDashboard(std::int64_t id,
+                                                 const domain::VersionCondition& condition) = 0;
 
   // The earlier versions of a dashboard, newest first. kNotFound when it is absent.
   virtual Result<std::vector<domain::DashboardVersionInfo>> listDashboardVersions(
@@ -86,7 +93,7 @@ class Store {
 
   // Stores the notification and one UNACKNOWLEDGED state per distinct user, exactly once
   // per notification_id: a repeat changes nothing and says whether its body differed.
-  virtual Result<InsertOutcome> insertNotification(const domain::Notification& notification) = 0;
+  virtual Result<InsertResult> insertNotification(const domain::Notification& notification) = 0;
 
   // Returns the notification, with the state of `user_id` when it is not empty and the
   // user is a recipient. kNotFound when absent.

@@ -3,6 +3,7 @@
 #include "server_process.h"
 
 #include <fcntl.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -77,9 +78,14 @@ pid_t spawn(const std::vector<std::string>& args, const std::vector<std::string>
   std::vector<char*> argv = pointers(argv_strings);
   std::vector<char*> envp = pointers(env_strings);
 
+  const pid_t parent = getpid();
   const pid_t pid = fork();
   if (pid != 0) {
     return pid;  // the parent, or -1
+  }
+  // A test binary that crashes must not leave servers behind.
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) {
+    _exit(127);
   }
   if (chdir(work_dir.c_str()) != 0 || dup2(in_fd, STDIN_FILENO) < 0 ||
       dup2(out_fd, STDOUT_FILENO) < 0 || dup2(err_fd, STDERR_FILENO) < 0) {

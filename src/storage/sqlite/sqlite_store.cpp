@@ -424,25 +424,31 @@ Result<Dashboard> SqliteStore::getDashboardVersion(std::int64_t id, std::int64_t
   return std::move(*found);
 }
 
-Result<void> SqliteStore::deleteDashboard(std::int64_t id) {
+Result<DashboardWrite> SqliteStore::deleteDashboard(std::int64_t id,
+                                                    const domain::VersionCondition& condition) {
+  std::optional<Dashboard> stored;
   bool deleted = false;
   auto result = write([&](Connection& db) {
+    loadDashboard(db, id, stored);
+    if (!stored || !condition.allows(stored->version)) {
+      return;
+    }
     ScopedStatement remove(db, "DELETE FROM dashboards WHERE id = ?");
     remove->bind(1, id);
     remove->step();
-    deleted = db.changes() > 0;
+    deleted = true;
   });
   if (!result) {
     return result.error();
   }
-  if (!deleted) {
+  if (!stored) {
     return notFound();
   }
-  return Ok{};
+  return DashboardWrite{std::move(*stored), deleted};
 }
 
-Result<InsertOutcome> SqliteStore::insertNotification(const Notification& n) {
-  InsertOutcome outcome = InsertOutcome::kInserted;
+Result<InsertResult> SqliteStore::insertNotification(const Notification& n) {
+  InsertResult outcome;
   const std::string users_json = boost::json::serialize(boost::json::value_from(n.users));
   auto result = write([&](Connection& db) {
     ScopedStatement insert(
@@ -466,15 +472,18 @@ Result<InsertOutcome> SqliteStore::insertNotification(const Notification& n) {
     insert->step();
 
     if (db.changes() == 0) {
-      ScopedStatement stored(db, "SELECT body_sha256 FROM notifications WHERE notification_id = ?");
+      ScopedStatement stored(
+          db, "SELECT body_sha256, seq FROM notifications WHERE notification_id = ?");
       stored->bind(1, n.notification_id);
       stored->step();
-      outcome = stored->text(0) == n.body_sha256 ? InsertOutcome::kDuplicate
-                                                 : InsertOutcome::kConflictingDuplicate;
+      outcome.outcome = stored->text(0) == n.body_sha256 ? InsertOutcome::kDuplicate
+                                                         : InsertOutcome::kConflictingDuplicate;
+      outcome.seq = stored->integer(1);
       return;
     }
 
     const std::int64_t seq = db.lastInsertRowId();
+    outcome.seq = seq;
     ScopedStatement recipient(db,
                               "INSERT OR IGNORE INTO notification_recipients (notification_seq, "
                               "project_id, user_id, state, updated_at) VALUES (?, ?, ?, ?, ?)");

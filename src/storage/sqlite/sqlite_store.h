@@ -35,14 +35,15 @@ class SqliteStore final : public Store {
   Result<DashboardWrite> updateDashboard(std::int64_t id, const domain::DashboardChanges& changes,
                                          const domain::VersionCondition& condition,
                                          std::string_view updated_by) override;
-  Result<void> deleteDashboard(std::int64_t id) override;
+  Result<DashboardWrite> deleteDashboard(std::int64_t id,
+                                         const domain::VersionCondition& condition) override;
   Result<std::vector<domain::DashboardVersionInfo>> listDashboardVersions(std::int64_t id) override;
   Result<domain::Dashboard> getDashboardVersion(std::int64_t id, std::int64_t version) override;
   Result<DashboardWrite> restoreDashboardVersion(std::int64_t id, std::int64_t version,
                                                  const domain::VersionCondition& condition,
                                                  std::string_view updated_by) override;
 
-  Result<InsertOutcome> insertNotification(const domain::Notification& notification) override;
+  Result<InsertResult> insertNotification(const domain::Notification& notification) override;
   Result<NotificationRecord> getNotification(std::string_view notification_id,
                                              std::string_view user_id) override;
   Result<std::vector<NotificationRecord>> listFeed(const domain::FeedQuery& query) override;

@@ -185,33 +185,42 @@ TEST_P(SqliteStoreTest, DeletingADashboardDeletesItsHistory) {
   const auto created = create("u1", "v1");
   ASSERT_TRUE(
       store_->updateDashboard(created.id, {std::string("v2"), std::nullopt, {}}, {}, "").ok());
-  ASSERT_TRUE(store_->deleteDashboard(created.id).ok());
+  ASSERT_TRUE(store_->deleteDashboard(created.id, {}).ok());
   EXPECT_EQ(store_->listDashboardVersions(created.id).error().code, Errc::kNotFound);
   EXPECT_EQ(store_->getDashboardVersion(created.id, 1).error().code, Errc::kNotFound);
 }
 
 TEST_P(SqliteStoreTest, DeletesAndNeverReusesIds) {
   const auto created = create("u1", "gone");
-  ASSERT_TRUE(store_->deleteDashboard(created.id).ok());
+  domain::VersionCondition stale;
+  stale.require(7);
+  auto refused = store_->deleteDashboard(created.id, stale);
+  ASSERT_TRUE(refused.ok());
+  EXPECT_FALSE(refused->applied);
+  EXPECT_TRUE(store_->getDashboard(created.id).ok());
+
+  ASSERT_TRUE(store_->deleteDashboard(created.id, {}).ok());
   EXPECT_EQ(store_->getDashboard(created.id).error().code, Errc::kNotFound);
-  EXPECT_EQ(store_->deleteDashboard(created.id).error().code, Errc::kNotFound);
+  EXPECT_EQ(store_->deleteDashboard(created.id, {}).error().code, Errc::kNotFound);
   EXPECT_GT(create("u1", "next").id, created.id);
 }
 
 TEST_P(SqliteStoreTest, StoresANotificationOnce) {
   auto first = store_->insertNotification(notification("nt_1"));
   ASSERT_TRUE(first.ok());
-  EXPECT_EQ(*first, InsertOutcome::kInserted);
+  EXPECT_EQ(first->outcome, InsertOutcome::kInserted);
+  EXPECT_GT(first->seq, 0);
 
   auto again = store_->insertNotification(notification("nt_1"));
   ASSERT_TRUE(again.ok());
-  EXPECT_EQ(*again, InsertOutcome::kDuplicate);
+  EXPECT_EQ(again->outcome, InsertOutcome::kDuplicate);
+  EXPECT_EQ(again->seq, first->seq);
 
   auto changed = notification("nt_1");
   changed.body_sha256 = "other";
   auto conflicting = store_->insertNotification(changed);
   ASSERT_TRUE(conflicting.ok());
-  EXPECT_EQ(*conflicting, InsertOutcome::kConflictingDuplicate);
+  EXPECT_EQ(conflicting->outcome, InsertOutcome::kConflictingDuplicate);
 }
 
 TEST_P(SqliteStoreTest, ReadsANotificationWithItsRecipientState) {
@@ -242,7 +251,7 @@ TEST_P(SqliteStoreTest, ConcurrentIdenticalDeliveriesStoreOneRow) {
     threads.emplace_back([&] {
       auto outcome = store_->insertNotification(notification("nt_race"));
       ASSERT_TRUE(outcome.ok());
-      (*outcome == InsertOutcome::kInserted ? inserted : duplicates)++;
+      (outcome->outcome == InsertOutcome::kInserted ? inserted : duplicates)++;
     });
   }
   for (auto& thread : threads) {
