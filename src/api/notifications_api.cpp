@@ -4,6 +4,7 @@
 #include <boost/json/value_from.hpp>
 
 #include "domain/json_text.h"
+#include "http/event_stream.h"
 #include "util/time_format.h"
 
 namespace autoql::api {
@@ -176,8 +177,8 @@ std::string feedItemJson(const storage::NotificationRecord& record) {
   return out;
 }
 
-NotificationsApi::NotificationsApi(storage::Store& store, ApiLimits limits)
-    : store_(store), limits_(limits) {}
+NotificationsApi::NotificationsApi(storage::Store& store, NotificationHub& hub, ApiLimits limits)
+    : store_(store), hub_(hub), limits_(limits) {}
 
 void NotificationsApi::registerRoutes(http::Router& router) {
   using http::Method;
@@ -187,6 +188,7 @@ void NotificationsApi::registerRoutes(http::Router& router) {
   router.add(Method::kGet, "/notifications", bind(&NotificationsApi::feed));
   router.add(Method::kPut, "/notifications", bind(&NotificationsApi::setAllStates));
   router.add(Method::kGet, "/notifications/summary", bind(&NotificationsApi::summary));
+  router.add(Method::kGet, "/notifications/stream", bind(&NotificationsApi::stream));
   router.add(Method::kGet, "/notifications/{id}", bind(&NotificationsApi::get));
   router.add(Method::kPut, "/notifications/{id}", bind(&NotificationsApi::setState));
   router.add(Method::kDelete, "/notifications/{id}", bind(&NotificationsApi::remove));
@@ -330,6 +332,45 @@ http::Response NotificationsApi::remove(const http::Request& request) {
   }
   http::Response response;
   response.status = 204;
+  return response;
+}
+
+http::Response NotificationsApi::stream(const http::Request& request) {
+  auto who = identify(request);
+  if (!who) {
+    return who.error();
+  }
+  // EventSource sends Last-Event-ID on reconnect; ?last_event_id serves clients that
+  // cannot set headers on the first connection.
+  auto last_text = request.header("Last-Event-ID");
+  if (!last_text) {
+    last_text = request.queryParam("last_event_id");
+  }
+  std::optional<std::int64_t> last_seen;
+  if (last_text && !last_text->empty()) {
+    last_seen = *last_text == "0" ? std::optional<std::int64_t>(0) : parseId(*last_text);
+    if (!last_seen) {
+      return validationFailed({{"Last-Event-ID", "must be an id from this stream's events"}});
+    }
+  }
+
+  // Subscribe before reading the backlog: what commits in between is then in one of the
+  // two, and the subscription drops the duplicates.
+  auto subscription = hub_.subscribe(who->project_id, who->user_id);
+  if (last_seen) {
+    auto missed = store_.feedSince(who->project_id, who->user_id, *last_seen, kMaxStreamReplay);
+    if (!missed) {
+      subscription->detach();
+      return storeFailure(missed.error(), request);
+    }
+    for (const auto& record : *missed) {
+      subscription->deliver(record.notification.seq, notificationEvent(record));
+    }
+  }
+
+  http::Response response;
+  response.content_type = "text/event-stream; charset=utf-8";
+  response.events = std::move(subscription);
   return response;
 }
 

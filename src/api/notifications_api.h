@@ -1,12 +1,14 @@
 // The notification routes of DESIGN 3.3 other than the webhook:
 //   GET /notifications/{id} and /api/v1/rule-notifications/{id} (one notification),
 //   GET /notifications (a user's feed), GET /notifications/summary (counts),
-//   PUT /notifications/{id} and PUT /notifications (state), DELETE /notifications/{id}.
+//   PUT /notifications/{id} and PUT /notifications (state), DELETE /notifications/{id},
+//   GET /notifications/stream (Server-Sent Events; Last-Event-ID resumes).
 // The caller is identified by project_id and user_id in the query string (or, for PUT,
 // in the body). Handlers run on the worker pool; the object must outlive the router.
 #pragma once
 
 #include "api/common.h"
+#include "api/notification_hub.h"
 #include "http/router.h"
 #include "storage/store.h"
 
@@ -18,7 +20,7 @@ constexpr std::size_t kDefaultFeedPage = 50;
 
 class NotificationsApi {
  public:
-  NotificationsApi(storage::Store& store, ApiLimits limits);
+  NotificationsApi(storage::Store& store, NotificationHub& hub, ApiLimits limits);
 
   void registerRoutes(http::Router& router);
 
@@ -29,8 +31,10 @@ class NotificationsApi {
   http::Response setState(const http::Request& request);
   http::Response setAllStates(const http::Request& request);
   http::Response remove(const http::Request& request);
+  http::Response stream(const http::Request& request);
 
   storage::Store& store_;
+  NotificationHub& hub_;
   ApiLimits limits_;
 };
 

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "api/common.h"
+#include "api/notification_hub.h"
 #include "http/router.h"
 #include "security/webhook_signature.h"
 #include "storage/store.h"
@@ -20,8 +21,9 @@ namespace autoql::api {
 
 class WebhookApi {
  public:
-  WebhookApi(storage::Store& store, const security::WebhookVerifier& verifier, ApiLimits limits,
-             Clock clock);
+  // New notifications are published to `hub` after they are committed.
+  WebhookApi(storage::Store& store, const security::WebhookVerifier& verifier, NotificationHub& hub,
+             ApiLimits limits, Clock clock);
 
   void registerRoutes(http::Router& router);
 
@@ -32,6 +34,7 @@ class WebhookApi {
 
   storage::Store& store_;
   const security::WebhookVerifier& verifier_;
+  NotificationHub& hub_;
   ApiLimits limits_;
   Clock clock_;
   std::shared_ptr<spdlog::logger> log_;

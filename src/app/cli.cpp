@@ -30,6 +30,7 @@ struct RawOptions {
   std::string request_timeout = "30s";
   std::string idle_timeout = "60s";
   std::string shutdown_timeout = "10s";
+  std::string stream_heartbeat = "15s";
   std::string log_format = "text";
   std::vector<std::string> webhook_secrets;
 };
@@ -135,6 +136,11 @@ void addServerOptions(CLI::App& command, Config& config, RawOptions& raw) {
                   "Time requests in flight get to finish on SIGTERM")
       ->envname("AUTOQL_SHUTDOWN_TIMEOUT")
       ->capture_default_str();
+  command
+      .add_option("--stream-heartbeat", raw.stream_heartbeat,
+                  "Interval of the comment line an idle event stream sends")
+      ->envname("AUTOQL_STREAM_HEARTBEAT")
+      ->capture_default_str();
   command.add_option("--db-workers", config.db_workers, "Threads running handlers and queries")
       ->envname("AUTOQL_DB_WORKERS")
       ->check(CLI::Range(1, 1024))
@@ -211,6 +217,8 @@ void finishConfig(const CLI::App& command, Config& config, const RawOptions& raw
   config.idle_timeout = duration("--idle-timeout", raw.idle_timeout, milliseconds(100), hours(24));
   config.shutdown_timeout =
       duration("--shutdown-timeout", raw.shutdown_timeout, milliseconds(0), hours(1));
+  config.stream_heartbeat =
+      duration("--stream-heartbeat", raw.stream_heartbeat, milliseconds(100), hours(1));
 }
 
 }  // namespace

@@ -56,6 +56,7 @@ http::ServerOptions serverOptions(const Config& config) {
   options.request_timeout = config.request_timeout;
   options.idle_timeout = config.idle_timeout;
   options.shutdown_timeout = config.shutdown_timeout;
+  options.stream_heartbeat = config.stream_heartbeat;
   return options;
 }
 
@@ -108,9 +109,10 @@ int runServe(const Config& config) {
   const api::ApiLimits limits{config.max_json_depth};
   const security::WebhookVerifier verifier(config.webhook_secrets, config.webhook_tolerance,
                                            systemClock());
+  api::NotificationHub hub;
   api::DashboardsApi dashboards(*store, limits);
-  api::WebhookApi webhook(*store, verifier, limits, systemClock());
-  api::NotificationsApi notifications(*store, limits);
+  api::WebhookApi webhook(*store, verifier, hub, limits, systemClock());
+  api::NotificationsApi notifications(*store, hub, limits);
   api::HealthApi health(*store);
 
   http::Router router;

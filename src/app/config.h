@@ -29,6 +29,7 @@ struct Config {
   std::chrono::milliseconds request_timeout{30'000};
   std::chrono::milliseconds idle_timeout{60'000};
   std::chrono::milliseconds shutdown_timeout{10'000};
+  std::chrono::milliseconds stream_heartbeat{15'000};
 
   // The worker pool that runs handlers and database calls, and its queue bound.
   std::size_t db_workers = 16;
