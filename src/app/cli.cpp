@@ -255,6 +255,14 @@ ParsedCommandLine parseCommandLine(int argc, char** argv) {
   send->add_option("--secret", invocation.secret, "Webhook secret")->required();
   send->add_option("--file", invocation.file, "Body to send (default: a generated sample alert)");
 
+  auto* topics = app.add_subcommand("topics", "Manage Query Quick Start topic lists");
+  topics->require_subcommand(1);
+  auto* import = topics->add_subcommand(
+      "import", "Replace a project's topics with a JSON file ({\"topics\":[...]})");
+  import->add_option("--project", invocation.project, "Project id")->required();
+  import->add_option("--file", invocation.file, "Topics file")->required();
+  addCommonOptions(*import, config, raw);
+
   auto* version = app.add_subcommand("version", "Print the version");
 
   try {
@@ -272,6 +280,9 @@ ParsedCommandLine parseCommandLine(int argc, char** argv) {
     } else if (send->parsed()) {
       invocation.command = Command::kWebhookSend;
       checkSecret(invocation.secret);
+    } else if (import->parsed()) {
+      invocation.command = Command::kTopicsImport;
+      finishConfig(*import, config, raw);
     } else if (version->parsed()) {
       invocation.command = Command::kVersion;
     }

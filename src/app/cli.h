@@ -10,7 +10,7 @@
 
 namespace autoql::app {
 
-enum class Command { kServe, kMigrate, kWebhookSign, kWebhookSend, kVersion };
+enum class Command { kServe, kMigrate, kWebhookSign, kWebhookSend, kTopicsImport, kVersion };
 
 struct Invocation {
   Command command = Command::kServe;
@@ -19,7 +19,8 @@ struct Invocation {
   std::string secret;
   std::optional<std::string> timestamp;  // milliseconds, as text; default now
   std::string url;                       // webhook send
-  std::string file;                      // webhook send; empty: a generated sample alert
+  std::string file;     // webhook send (empty: a generated sample alert); topics import
+  std::string project;  // topics import
 };
 
 struct ParsedCommandLine {

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/json/parse.hpp>
 #include <boost/url/parse.hpp>
 #include <cstdio>
 #include <filesystem>
@@ -13,8 +14,11 @@
 #include "api/dashboards_api.h"
 #include "api/health_api.h"
 #include "api/notifications_api.h"
+#include "api/quick_start_api.h"
 #include "api/webhook_api.h"
 #include "app/logging.h"
+#include "domain/json_text.h"
+#include "domain/quick_start.h"
 #include "http/client.h"
 #include "http/dispatcher.h"
 #include "http/server.h"
@@ -113,12 +117,14 @@ int runServe(const Config& config) {
   api::DashboardsApi dashboards(*store, limits);
   api::WebhookApi webhook(*store, verifier, hub, limits, systemClock());
   api::NotificationsApi notifications(*store, hub, limits);
+  api::QuickStartApi quick_start(*store, limits);
   api::HealthApi health(*store);
 
   http::Router router;
   dashboards.registerRoutes(router);
   webhook.registerRoutes(router);
   notifications.registerRoutes(router);
+  quick_start.registerRoutes(router);
   health.registerRoutes(router);
 
   WorkerPool workers(config.db_workers, config.db_queue);
@@ -185,6 +191,47 @@ int runWebhookSend(const Invocation& invocation) {
   }
   std::printf("%u %s\n", response->status, response->body.c_str());
   return response->status >= 200 && response->status < 300 ? 0 : 1;
+}
+
+int runTopicsImport(const Invocation& invocation) {
+  std::error_code ec;
+  std::ifstream file(invocation.file, std::ios::binary);
+  if (!std::filesystem::is_regular_file(invocation.file, ec) || !file) {
+    std::fprintf(stderr, "autoql-backend: --file: cannot read '%s'\n", invocation.file.c_str());
+    return 2;
+  }
+  if (std::string problem = domain::checkText(invocation.project, domain::kMaxProjectIdChars);
+      !problem.empty()) {
+    std::fprintf(stderr, "autoql-backend: --project: %s\n", problem.c_str());
+    return 2;
+  }
+
+  auto parsed = domain::parseJson(readAll(file));
+  if (!parsed) {
+    std::fprintf(stderr, "autoql-backend: %s: not valid JSON: %s\n", invocation.file.c_str(),
+                 parsed.error().c_str());
+    return 1;
+  }
+  auto topics = domain::parseTopics(*parsed);
+  if (!topics) {
+    for (const auto& error : topics.error()) {
+      std::fprintf(stderr, "autoql-backend: %s: %s %s\n", invocation.file.c_str(),
+                   error.field.c_str(), error.message.c_str());
+    }
+    return 1;
+  }
+
+  auto store = openAndMigrate(invocation.config);
+  if (!store) {
+    return 1;
+  }
+  if (auto stored = store->putQuickStartTopics(invocation.project, *topics); !stored) {
+    spdlog::error("cannot store the topics: {}", stored.error().detail);
+    return 1;
+  }
+  std::printf("imported %zu topic(s) into project %s\n",
+              boost::json::parse(*topics).as_array().size(), invocation.project.c_str());
+  return 0;
 }
 
 int runVersion() {

@@ -10,6 +10,7 @@ int runServe(const Config& config);
 int runMigrate(const Config& config);
 int runWebhookSign(const Invocation& invocation);
 int runWebhookSend(const Invocation& invocation);
+int runTopicsImport(const Invocation& invocation);
 int runVersion();
 
 }  // namespace autoql::app

@@ -34,6 +34,8 @@ int main(int argc, char** argv) {
         return autoql::app::runWebhookSign(invocation);
       case Command::kWebhookSend:
         return autoql::app::runWebhookSend(invocation);
+      case Command::kTopicsImport:
+        return autoql::app::runTopicsImport(invocation);
       case Command::kVersion:
         return autoql::app::runVersion();
     }

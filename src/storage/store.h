@@ -130,6 +130,14 @@ class Store {
   virtual Result<void> removeFromFeed(std::string_view notification_id, std::string_view project_id,
                                       std::string_view user_id) = 0;
 
+  // The project's Query Quick Start topics as a serialized JSON array; "[]" when the
+  // project has none.
+  virtual Result<std::string> getQuickStartTopics(std::string_view project_id) = 0;
+
+  // Replaces the project's topics with `topics_json` (a validated, serialized array).
+  virtual Result<void> putQuickStartTopics(std::string_view project_id,
+                                           std::string_view topics_json) = 0;
+
   // Counts the user's notifications by state.
   virtual Result<domain::StateCounts> countFeed(std::string_view project_id,
                                                 std::string_view user_id) = 0;

@@ -17,7 +17,7 @@ struct Migration {
 
 // Append only: a released migration is never edited, a change is a new migration.
 // Times are Unix milliseconds; JSON columns hold serialized text.
-constexpr std::array<Migration, 3> kMigrations{{
+constexpr std::array<Migration, 4> kMigrations{{
     {1, "dashboards and notifications", R"sql(
 CREATE TABLE dashboards (
   id          INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused after a delete
@@ -76,6 +76,13 @@ CREATE TABLE dashboard_versions (
     {3, "notification feed by state", R"sql(
 CREATE INDEX notification_recipients_by_state
   ON notification_recipients (project_id, user_id, state, notification_seq DESC);
+)sql"},
+    {4, "query quick start topics", R"sql(
+CREATE TABLE quick_start_topics (
+  project_id  TEXT PRIMARY KEY,
+  topics      TEXT NOT NULL,
+  updated_at  INTEGER NOT NULL
+);
 )sql"},
 }};
 

@@ -698,4 +698,34 @@ Result<domain::StateCounts> SqliteStore::countFeed(std::string_view project_id,
   return counts;
 }
 
+Result<std::string> SqliteStore::getQuickStartTopics(std::string_view project_id) {
+  std::string topics = "[]";
+  auto result = read([&](Connection& db) {
+    ScopedStatement query(db, "SELECT topics FROM quick_start_topics WHERE project_id = ?");
+    query->bind(1, project_id);
+    if (query->step()) {
+      topics = query->text(0);
+    }
+  });
+  if (!result) {
+    return result.error();
+  }
+  return topics;
+}
+
+Result<void> SqliteStore::putQuickStartTopics(std::string_view project_id,
+                                              std::string_view topics_json) {
+  const std::int64_t now = options_.clock();
+  return write([&](Connection& db) {
+    ScopedStatement upsert(db,
+                           "INSERT INTO quick_start_topics (project_id, topics, updated_at) "
+                           "VALUES (?1, ?2, ?3) ON CONFLICT (project_id) DO UPDATE SET "
+                           "topics = excluded.topics, updated_at = excluded.updated_at");
+    upsert->bind(1, project_id);
+    upsert->bind(2, topics_json);
+    upsert->bind(3, now);
+    upsert->step();
+  });
+}
+
 }  // namespace autoql::storage::sqlite

@@ -61,6 +61,9 @@ class SqliteStore final : public Store {
                                                 std::optional<std::int64_t> before_ms) override;
   Result<void> removeFromFeed(std::string_view notification_id, std::string_view project_id,
                               std::string_view user_id) override;
+  Result<std::string> getQuickStartTopics(std::string_view project_id) override;
+  Result<void> putQuickStartTopics(std::string_view project_id,
+                                   std::string_view topics_json) override;
   Result<domain::StateCounts> countFeed(std::string_view project_id,
                                         std::string_view user_id) override;
 

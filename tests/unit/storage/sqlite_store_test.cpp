@@ -37,7 +37,7 @@ class SqliteStoreTest : public ::testing::TestWithParam<bool> {
     store_ = std::move(opened).value();
     auto migrated = store_->migrate();
     ASSERT_TRUE(migrated.ok()) << migrated.error().detail;
-    EXPECT_EQ(*migrated, 3);
+    EXPECT_EQ(*migrated, 4);
   }
 
   void TearDown() override {
@@ -376,6 +376,14 @@ TEST_P(SqliteStoreTest, FeedSinceReturnsWhatAStreamMissed) {
   ASSERT_EQ(missed->size(), 2U);
   EXPECT_EQ((*missed)[0].notification.notification_id, "nt_2");
   EXPECT_EQ((*missed)[1].notification.notification_id, "nt_3");
+}
+
+TEST_P(SqliteStoreTest, QuickStartTopicsArePerProjectAndReplaced) {
+  EXPECT_EQ(*store_->getQuickStartTopics("project"), "[]");
+  ASSERT_TRUE(store_->putQuickStartTopics("project", R"([{"topic":"A","queries":[]}])").ok());
+  ASSERT_TRUE(store_->putQuickStartTopics("project", R"([{"topic":"B","queries":["q"]}])").ok());
+  EXPECT_EQ(*store_->getQuickStartTopics("project"), R"([{"topic":"B","queries":["q"]}])");
+  EXPECT_EQ(*store_->getQuickStartTopics("other"), "[]");
 }
 
 TEST_P(SqliteStoreTest, PingAnswers) {
