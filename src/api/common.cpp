@@ -182,6 +182,14 @@ std::string nextLink(std::string_view path,
   return link + ">; rel=\"next\"";
 }
 
+std::optional<std::string> bodyString(const boost::json::object& object, std::string_view name) {
+  const boost::json::value* value = object.if_contains(name);
+  if (value == nullptr || !value->is_string()) {
+    return std::nullopt;
+  }
+  return std::string(value->get_string());
+}
+
 std::string jsonString(std::string_view text) {
   return boost::json::serialize(boost::json::string_view(text));
 }

@@ -3,6 +3,7 @@
 // parsing of ids and paging parameters. Pure functions, safe from any thread.
 #pragma once
 
+#include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 #include <cstddef>
 #include <cstdint>
@@ -66,6 +67,9 @@ domain::VersionCondition ifMatchCondition(const http::Request& request);
 // The user a write is attributed to: ?user_id when given; empty otherwise (the store
 // then attributes it to the owner).
 std::string callerUserId(const http::Request& request);
+
+// A string member of a JSON object; nullopt when absent or not a string.
+std::optional<std::string> bodyString(const boost::json::object& object, std::string_view name);
 
 // `text` as a JSON string literal, quoted and escaped.
 std::string jsonString(std::string_view text);

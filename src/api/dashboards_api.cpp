@@ -62,6 +62,11 @@ std::string versionInfoJson(const domain::DashboardVersionInfo& info) {
          "\",\"updated_by\":" + jsonString(info.updated_by) + "}";
 }
 
+// The user a write is attributed to: the token's, else ?user_id, else (empty) the owner.
+std::string writerOf(const Caller& caller, const http::Request& request) {
+  return caller.kind == Caller::Kind::kUser ? caller.user_id : callerUserId(request);
+}
+
 }  // namespace
 
 std::string dashboardJson(const Dashboard& d) {
@@ -80,8 +85,29 @@ std::string dashboardJson(const Dashboard& d) {
   return out;
 }
 
-DashboardsApi::DashboardsApi(storage::Store& store, ApiLimits limits)
-    : store_(store), limits_(limits) {}
+DashboardsApi::DashboardsApi(storage::Store& store, const Authenticator& auth, ApiLimits limits)
+    : store_(store), auth_(auth), limits_(limits) {}
+
+Result<Caller, http::Response> DashboardsApi::authorize(const http::Request& request,
+                                                        std::int64_t id, bool write) {
+  auto caller = auth_.authenticate(request);
+  if (!caller || caller->kind == Caller::Kind::kAnonymous) {
+    return caller;  // without authentication, anyone may use any id (the Flask sample)
+  }
+  // A dashboard's owner never changes and ids are never reused, so checking before the
+  // write cannot be overtaken by another write.
+  auto dashboard = store_.getDashboard(id);
+  if (!dashboard) {
+    return storeFailure(dashboard.error(), request, "dashboard");
+  }
+  if (!mayRead(*caller, dashboard->project_id, dashboard->user_id)) {
+    return notFound("dashboard");
+  }
+  if (write && !mayWrite(*caller, dashboard->project_id, dashboard->user_id)) {
+    return forbidden("The admin token reads users' dashboards but does not change them.");
+  }
+  return caller;
+}
 
 void DashboardsApi::registerRoutes(http::Router& router) {
   registerFlavor(router, root_);
@@ -105,11 +131,33 @@ void DashboardsApi::registerFlavor(http::Router& router, const Flavor& flavor) {
 }
 
 http::Response DashboardsApi::create(const Flavor& flavor, const http::Request& request) {
+  auto caller = auth_.authenticate(request);
+  if (!caller) {
+    return caller.error();
+  }
   auto body = readJsonBody(request, limits_);
   if (!body) {
     return body.error();
   }
-  auto input = domain::parseNewDashboard(*body, flavor.username_alias);
+
+  // The owner comes from the body, checked against the caller (or from the token), and
+  // is written back so that validation sees the resolved values.
+  if (boost::json::object* object = body->if_object()) {
+    auto user_id = bodyString(*object, "user_id");
+    if (!user_id && flavor.username_alias) {
+      user_id = bodyString(*object, "username");
+    }
+    auto owner = resolveOwner(*caller, bodyString(*object, "project_id"), user_id);
+    if (!owner) {
+      return owner.error();
+    }
+    if (!mayWrite(*caller, owner->project_id, owner->user_id)) {
+      return forbidden("The admin token reads users' dashboards but does not create them.");
+    }
+    (*object)["project_id"] = owner->project_id;
+    (*object)["user_id"] = owner->user_id;
+  }
+  auto input = domain::parseNewDashboard(*body);
   if (!input) {
     return validationFailed(input.error());
   }
@@ -124,13 +172,22 @@ http::Response DashboardsApi::create(const Flavor& flavor, const http::Request& 
 }
 
 http::Response DashboardsApi::list(const Flavor& flavor, const http::Request& request) {
-  domain::FieldErrors errors;
-  const auto project_id = queryString(request, "project_id");
+  auto caller = auth_.authenticate(request);
+  if (!caller) {
+    return caller.error();
+  }
   auto user_id = queryString(request, "user_id");
   if (!user_id && flavor.username_alias) {
     user_id = queryString(request, "username");
   }
-  domain::checkOwner(project_id, user_id, errors);
+  auto owner = resolveOwner(*caller, queryString(request, "project_id"), user_id);
+  if (!owner) {
+    return owner.error();
+  }
+  const std::string& project = owner->project_id;
+  const std::string& user = owner->user_id;
+
+  domain::FieldErrors errors;
   const auto limit = pagingParam(request, "limit", 1, kMaxDashboardPage, errors);
   const auto offset = pagingParam(request, "offset", 0, kMaxOffset, errors);
   if (!errors.empty()) {
@@ -140,7 +197,7 @@ http::Response DashboardsApi::list(const Flavor& flavor, const http::Request& re
   // One row more than the page tells whether a next page exists.
   const std::size_t page = limit.value_or(kMaxDashboardPage);
   const std::size_t skip = offset.value_or(0);
-  auto dashboards = store_.listDashboards(*project_id, *user_id, page + 1, skip);
+  auto dashboards = store_.listDashboards(project, user, page + 1, skip);
   if (!dashboards) {
     return storeFailure(dashboards.error(), request);
   }
@@ -157,8 +214,8 @@ http::Response DashboardsApi::list(const Flavor& flavor, const http::Request& re
   http::Response response = http::jsonResponse(200, listBody(items, flavor.wrap_lists));
   if (more) {
     response.setHeader(
-        "Link", nextLink(flavor.prefix + "/dashboards", {{"project_id", *project_id},
-                                                         {"user_id", *user_id},
+        "Link", nextLink(flavor.prefix + "/dashboards", {{"project_id", project},
+                                                         {"user_id", user},
                                                          {"limit", std::to_string(page)},
                                                          {"offset", std::to_string(skip + page)}}));
   }
@@ -170,9 +227,16 @@ http::Response DashboardsApi::get(const http::Request& request) {
   if (!id) {
     return notFound("dashboard");
   }
+  auto caller = auth_.authenticate(request);
+  if (!caller) {
+    return caller.error();
+  }
   auto dashboard = store_.getDashboard(*id);
   if (!dashboard) {
     return storeFailure(dashboard.error(), request, "dashboard");
+  }
+  if (!mayRead(*caller, dashboard->project_id, dashboard->user_id)) {
+    return notFound("dashboard");
   }
   return dashboardResponse(200, *dashboard);
 }
@@ -181,6 +245,10 @@ http::Response DashboardsApi::update(const http::Request& request) {
   const auto id = parseId(request.pathParam("id"));
   if (!id) {
     return notFound("dashboard");
+  }
+  auto caller = authorize(request, *id, /*write=*/true);
+  if (!caller) {
+    return caller.error();
   }
   auto body = readJsonBody(request, limits_);
   if (!body) {
@@ -195,7 +263,7 @@ http::Response DashboardsApi::update(const http::Request& request) {
   if (changes->version) {
     condition.require(*changes->version);
   }
-  return writeResponse(store_.updateDashboard(*id, *changes, condition, callerUserId(request)),
+  return writeResponse(store_.updateDashboard(*id, *changes, condition, writerOf(*caller, request)),
                        request);
 }
 
@@ -203,6 +271,9 @@ http::Response DashboardsApi::remove(const http::Request& request) {
   const auto id = parseId(request.pathParam("id"));
   if (!id) {
     return notFound("dashboard");
+  }
+  if (auto caller = authorize(request, *id, /*write=*/true); !caller) {
+    return caller.error();
   }
   auto removed = store_.deleteDashboard(*id, ifMatchCondition(request));
   if (!removed) {
@@ -220,6 +291,9 @@ http::Response DashboardsApi::versions(const Flavor& flavor, const http::Request
   const auto id = parseId(request.pathParam("id"));
   if (!id) {
     return notFound("dashboard");
+  }
+  if (auto caller = authorize(request, *id, /*write=*/false); !caller) {
+    return caller.error();
   }
   auto history = store_.listDashboardVersions(*id);
   if (!history) {
@@ -239,6 +313,9 @@ http::Response DashboardsApi::version(const http::Request& request) {
   if (!id || !number) {
     return notFound("dashboard version");
   }
+  if (auto caller = authorize(request, *id, /*write=*/false); !caller) {
+    return caller.error();
+  }
   auto dashboard = store_.getDashboardVersion(*id, *number);
   if (!dashboard) {
     return storeFailure(dashboard.error(), request, "dashboard version");
@@ -251,6 +328,10 @@ http::Response DashboardsApi::restore(const http::Request& request) {
   if (!id) {
     return notFound("dashboard");
   }
+  auto caller = authorize(request, *id, /*write=*/true);
+  if (!caller) {
+    return caller.error();
+  }
   auto body = readJsonBody(request, limits_);
   if (!body) {
     return body.error();
@@ -260,7 +341,7 @@ http::Response DashboardsApi::restore(const http::Request& request) {
     return validationFailed(target.error());
   }
   return writeResponse(store_.restoreDashboardVersion(*id, *target, ifMatchCondition(request),
-                                                      callerUserId(request)),
+                                                      writerOf(*caller, request)),
                        request);
 }
 

@@ -9,6 +9,7 @@
 
 #include <string>
 
+#include "api/auth.h"
 #include "api/common.h"
 #include "http/router.h"
 #include "storage/store.h"
@@ -20,7 +21,7 @@ constexpr std::size_t kMaxDashboardPage = 1000;
 
 class DashboardsApi {
  public:
-  DashboardsApi(storage::Store& store, ApiLimits limits);
+  DashboardsApi(storage::Store& store, const Authenticator& auth, ApiLimits limits);
 
   void registerRoutes(http::Router& router);
 
@@ -43,7 +44,14 @@ class DashboardsApi {
   http::Response version(const http::Request& request);
   http::Response restore(const http::Request& request);
 
+  // Authenticates the request and checks that the caller may read (or write) dashboard
+  // `id`: 404 when the dashboard is absent or someone else's, 403 for an admin write.
+  // Returns the caller.
+  Result<Caller, http::Response> authorize(const http::Request& request, std::int64_t id,
+                                           bool write);
+
   storage::Store& store_;
+  const Authenticator& auth_;
   ApiLimits limits_;
   Flavor root_{"", false, false};
   Flavor v1_{"/api/v1", true, true};

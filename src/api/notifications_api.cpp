@@ -18,33 +18,26 @@ constexpr char kCursorTag = 'c';
 constexpr std::string_view kBase64Url =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-struct Identity {
-  std::string project_id;
-  std::string user_id;
-};
-
-// The caller's project and user from the query string, else from the body (a PUT's).
-Result<Identity, http::Response> identify(const http::Request& request,
-                                          const json::object* body = nullptr) {
+// The recipient a request acts for: the caller, checked against the project_id and
+// user_id named in the query string or else in the body (a PUT's). With `write`, an
+// admin caller is refused: it reads users' feeds but does not change them.
+Result<Owner, http::Response> identify(const Authenticator& auth, const http::Request& request,
+                                       const json::object* body = nullptr, bool write = false) {
+  auto caller = auth.authenticate(request);
+  if (!caller) {
+    return caller.error();
+  }
   auto pick = [&](std::string_view name) -> std::optional<std::string> {
     if (auto value = queryString(request, name)) {
       return value;
     }
-    if (body != nullptr) {
-      if (const json::value* value = body->if_contains(name); value && value->is_string()) {
-        return std::string(value->get_string());
-      }
-    }
-    return std::nullopt;
+    return body != nullptr ? bodyString(*body, name) : std::nullopt;
   };
-  const auto project_id = pick("project_id");
-  const auto user_id = pick("user_id");
-  domain::FieldErrors errors;
-  domain::checkOwner(project_id, user_id, errors);
-  if (!errors.empty()) {
-    return validationFailed(errors);
+  auto owner = resolveOwner(*caller, pick("project_id"), pick("user_id"));
+  if (owner && write && !mayWrite(*caller, owner->project_id, owner->user_id)) {
+    return forbidden("The admin token reads users' notifications but does not change them.");
   }
-  return Identity{*project_id, *user_id};
+  return owner;
 }
 
 std::optional<domain::NotificationState> readState(const json::value* value,
@@ -78,7 +71,7 @@ std::optional<std::int64_t> readBefore(const json::value* value, domain::FieldEr
   return std::nullopt;
 }
 
-std::string nextFeedLink(const http::Request& request, const Identity& who, std::size_t limit,
+std::string nextFeedLink(const http::Request& request, const Owner& who, std::size_t limit,
                          std::int64_t last_seq) {
   std::vector<std::pair<std::string_view, std::string>> params{{"project_id", who.project_id},
                                                                {"user_id", who.user_id}};
@@ -177,8 +170,9 @@ std::string feedItemJson(const storage::NotificationRecord& record) {
   return out;
 }
 
-NotificationsApi::NotificationsApi(storage::Store& store, NotificationHub& hub, ApiLimits limits)
-    : store_(store), hub_(hub), limits_(limits) {}
+NotificationsApi::NotificationsApi(storage::Store& store, NotificationHub& hub,
+                                   const Authenticator& auth, ApiLimits limits)
+    : store_(store), hub_(hub), auth_(auth), limits_(limits) {}
 
 void NotificationsApi::registerRoutes(http::Router& router) {
   using http::Method;
@@ -196,17 +190,26 @@ void NotificationsApi::registerRoutes(http::Router& router) {
 }
 
 http::Response NotificationsApi::get(const http::Request& request) {
-  const std::string_view id = request.pathParam("id");
-  const std::string user_id = queryString(request, "user_id").value_or("");
-  auto record = store_.getNotification(id, user_id);
+  auto caller = auth_.authenticate(request);
+  if (!caller) {
+    return caller.error();
+  }
+  const bool as_user = caller->kind == Caller::Kind::kUser;
+  const std::string user_id =
+      as_user ? caller->user_id : queryString(request, "user_id").value_or("");
+  auto record = store_.getNotification(request.pathParam("id"), user_id);
   if (!record) {
     return storeFailure(record.error(), request, "notification");
+  }
+  // A user sees only what is in their own feed: addressed to them, in their project.
+  if (as_user && (!record->state || record->notification.project_id != caller->project_id)) {
+    return notFound("notification");
   }
   return http::jsonResponse(200, notificationJson(*record));
 }
 
 http::Response NotificationsApi::feed(const http::Request& request) {
-  auto who = identify(request);
+  auto who = identify(auth_, request);
   if (!who) {
     return who.error();
   }
@@ -258,7 +261,7 @@ http::Response NotificationsApi::feed(const http::Request& request) {
 }
 
 http::Response NotificationsApi::summary(const http::Request& request) {
-  auto who = identify(request);
+  auto who = identify(auth_, request);
   if (!who) {
     return who.error();
   }
@@ -278,7 +281,7 @@ http::Response NotificationsApi::setState(const http::Request& request) {
   if (!body) {
     return body.error();
   }
-  auto who = identify(request, body->if_object());
+  auto who = identify(auth_, request, body->if_object(), /*write=*/true);
   if (!who) {
     return who.error();
   }
@@ -302,7 +305,7 @@ http::Response NotificationsApi::setAllStates(const http::Request& request) {
   if (!body) {
     return body.error();
   }
-  auto who = identify(request, body->if_object());
+  auto who = identify(auth_, request, body->if_object(), /*write=*/true);
   if (!who) {
     return who.error();
   }
@@ -322,7 +325,7 @@ http::Response NotificationsApi::setAllStates(const http::Request& request) {
 }
 
 http::Response NotificationsApi::remove(const http::Request& request) {
-  auto who = identify(request);
+  auto who = identify(auth_, request, nullptr, /*write=*/true);
   if (!who) {
     return who.error();
   }
@@ -336,7 +339,7 @@ http::Response NotificationsApi::remove(const http::Request& request) {
 }
 
 http::Response NotificationsApi::stream(const http::Request& request) {
-  auto who = identify(request);
+  auto who = identify(auth_, request);
   if (!who) {
     return who.error();
   }

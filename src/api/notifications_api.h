@@ -7,6 +7,7 @@
 // in the body). Handlers run on the worker pool; the object must outlive the router.
 #pragma once
 
+#include "api/auth.h"
 #include "api/common.h"
 #include "api/notification_hub.h"
 #include "http/router.h"
@@ -20,7 +21,8 @@ constexpr std::size_t kDefaultFeedPage = 50;
 
 class NotificationsApi {
  public:
-  NotificationsApi(storage::Store& store, NotificationHub& hub, ApiLimits limits);
+  NotificationsApi(storage::Store& store, NotificationHub& hub, const Authenticator& auth,
+                   ApiLimits limits);
 
   void registerRoutes(http::Router& router);
 
@@ -35,6 +37,7 @@ class NotificationsApi {
 
   storage::Store& store_;
   NotificationHub& hub_;
+  const Authenticator& auth_;
   ApiLimits limits_;
 };
 

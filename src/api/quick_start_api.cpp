@@ -1,31 +1,10 @@
 #include "api/quick_start_api.h"
 
-#include "domain/json_text.h"
 #include "domain/quick_start.h"
 
 namespace autoql::api {
-namespace {
-
-// The project a request is about: ?project_id, required.
-Result<std::string, http::Response> projectOf(const http::Request& request) {
-  auto project_id = queryString(request, "project_id");
-  domain::FieldErrors errors;
-  if (!project_id) {
-    errors.push_back({"project_id", "is required"});
-  } else if (std::string problem = domain::checkText(*project_id, domain::kMaxProjectIdChars);
-             !problem.empty()) {
-    errors.push_back({"project_id", std::move(problem)});
-  }
-  if (!errors.empty()) {
-    return validationFailed(errors);
-  }
-  return std::move(*project_id);
-}
-
-}  // namespace
-
-QuickStartApi::QuickStartApi(storage::Store& store, ApiLimits limits)
-    : store_(store), limits_(limits) {}
+QuickStartApi::QuickStartApi(storage::Store& store, const Authenticator& auth, ApiLimits limits)
+    : store_(store), auth_(auth), limits_(limits) {}
 
 void QuickStartApi::registerRoutes(http::Router& router) {
   using http::Method;
@@ -35,7 +14,11 @@ void QuickStartApi::registerRoutes(http::Router& router) {
 }
 
 http::Response QuickStartApi::get(const http::Request& request, bool items_shape) {
-  auto project = projectOf(request);
+  auto caller = auth_.authenticate(request);
+  if (!caller) {
+    return caller.error();
+  }
+  auto project = resolveProject(*caller, queryString(request, "project_id"));
   if (!project) {
     return project.error();
   }
@@ -47,7 +30,14 @@ http::Response QuickStartApi::get(const http::Request& request, bool items_shape
 }
 
 http::Response QuickStartApi::put(const http::Request& request) {
-  auto project = projectOf(request);
+  auto caller = auth_.authenticate(request);
+  if (!caller) {
+    return caller.error();
+  }
+  if (auth_.adminRequiredForProjectWrites() && caller->kind != Caller::Kind::kAdmin) {
+    return forbidden("Replacing Query Quick Start topics needs the admin token.");
+  }
+  auto project = resolveProject(*caller, queryString(request, "project_id"));
   if (!project) {
     return project.error();
   }

@@ -1,8 +1,10 @@
 // Query Quick Start routes (DESIGN 3.4): GET and PUT /query-quick-start?project_id, and
-// GET /api/v1/topics?project_id (the shape the demo app and SDKs read). Handlers run on
-// the worker pool; the object must outlive the router.
+// GET /api/v1/topics?project_id (the shape the demo app and SDKs read). Replacing a list
+// needs the admin token whenever authentication is on or an admin token is configured. Handlers run
+// on the worker pool; the object must outlive the router.
 #pragma once
 
+#include "api/auth.h"
 #include "api/common.h"
 #include "http/router.h"
 #include "storage/store.h"
@@ -11,7 +13,7 @@ namespace autoql::api {
 
 class QuickStartApi {
  public:
-  QuickStartApi(storage::Store& store, ApiLimits limits);
+  QuickStartApi(storage::Store& store, const Authenticator& auth, ApiLimits limits);
 
   void registerRoutes(http::Router& router);
 
@@ -20,6 +22,7 @@ class QuickStartApi {
   http::Response put(const http::Request& request);
 
   storage::Store& store_;
+  const Authenticator& auth_;
   ApiLimits limits_;
 };
 

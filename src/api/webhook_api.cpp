@@ -28,7 +28,10 @@ WebhookApi::WebhookApi(storage::Store& store, const security::WebhookVerifier& v
 
 void WebhookApi::registerRoutes(http::Router& router) {
   for (const char* path : {"/webhooks/autoql", "/your-webhook"}) {
-    router.add(http::Method::kPost, path, [this](const auto& r) { return receive(r); });
+    // Only AutoQL's servers call the webhook; browsers get no CORS headers from it.
+    router.add(
+        http::Method::kPost, path, [this](const auto& r) { return receive(r); },
+        http::Execution::kWorker, /*cors=*/false);
   }
 }
 

@@ -6,6 +6,9 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <stdexcept>
 #include <thread>
 
@@ -33,7 +36,13 @@ struct RawOptions {
   std::string stream_heartbeat = "15s";
   std::string log_format = "text";
   std::vector<std::string> webhook_secrets;
+  std::string jwt_public_key_file;
+  std::string cors_origins;
+  std::string ttl = "1h";
 };
+
+// Shortest HS256 secret accepted: RFC 7518 3.2 asks for a key as long as the hash.
+constexpr std::size_t kMinJwtSecretBytes = 32;
 
 bool isIpAddress(const std::string& host) {
   unsigned char address[sizeof(in6_addr)];
@@ -112,6 +121,24 @@ void addServerOptions(CLI::App& command, Config& config, RawOptions& raw) {
       .add_flag("--insecure-no-auth", config.insecure_no_auth,
                 "Allow a non-loopback --host although nothing authenticates callers")
       ->envname("AUTOQL_INSECURE_NO_AUTH");
+  command.add_option("--jwt-secret", config.jwt_secret, "HS256 secret for bearer tokens")
+      ->envname("AUTOQL_JWT_SECRET");
+  command
+      .add_option("--jwt-public-key", raw.jwt_public_key_file,
+                  "PEM public key file for RS256 or ES256 bearer tokens")
+      ->envname("AUTOQL_JWT_PUBLIC_KEY");
+  command.add_option("--jwt-issuer", config.jwt_issuer, "Required iss claim")
+      ->envname("AUTOQL_JWT_ISSUER");
+  command.add_option("--jwt-audience", config.jwt_audience, "Required aud claim")
+      ->envname("AUTOQL_JWT_AUDIENCE");
+  command
+      .add_option("--admin-token", config.admin_token,
+                  "Token for project-level writes and reading any user's data")
+      ->envname("AUTOQL_ADMIN_TOKEN");
+  command
+      .add_option("--cors-origins", raw.cors_origins,
+                  "Comma-separated origins allowed to call from browsers")
+      ->envname("AUTOQL_CORS_ORIGINS");
   command.add_option("--max-body", raw.max_body, "Largest request body")
       ->envname("AUTOQL_MAX_BODY")
       ->capture_default_str();
@@ -164,6 +191,57 @@ void addCommonOptions(CLI::App& command, Config& config, RawOptions& raw) {
       ->capture_default_str();
 }
 
+std::string readFile(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec) || !file) {
+    throw OptionError("--jwt-public-key: cannot read '" + path + "'");
+  }
+  return std::string(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
+}
+
+// An origin as browsers send it: scheme://host[:port], nothing after.
+bool isOrigin(const std::string& origin) {
+  const std::size_t scheme = origin.find("://");
+  if (scheme == std::string::npos || origin.empty() || origin.back() == '/') {
+    return false;
+  }
+  const std::string name = origin.substr(0, scheme);
+  return (name == "http" || name == "https") && origin.size() > scheme + 3 &&
+         origin.find('/', scheme + 3) == std::string::npos;
+}
+
+void finishAuth(Config& config, const RawOptions& raw) {
+  if (!config.jwt_secret.empty() && !raw.jwt_public_key_file.empty()) {
+    throw OptionError("--jwt-secret: give either --jwt-secret or --jwt-public-key, not both");
+  }
+  if (!config.jwt_secret.empty() && config.jwt_secret.size() < kMinJwtSecretBytes) {
+    throw OptionError("--jwt-secret: must be at least " + std::to_string(kMinJwtSecretBytes) +
+                      " bytes for HS256");
+  }
+  if (!raw.jwt_public_key_file.empty()) {
+    config.jwt_public_key = readFile(raw.jwt_public_key_file);
+    auto algorithm = security::algorithmForPublicKey(config.jwt_public_key);
+    if (!algorithm) {
+      throw OptionError("--jwt-public-key: " + algorithm.error());
+    }
+    config.jwt_algorithm = *algorithm;
+  }
+  if (!config.admin_token.empty() && config.admin_token.size() < kMinJwtSecretBytes) {
+    throw OptionError("--admin-token: must be at least " + std::to_string(kMinJwtSecretBytes) +
+                      " characters");
+  }
+  if (!raw.cors_origins.empty()) {
+    for (const std::string& origin : splitList(raw.cors_origins)) {
+      if (!isOrigin(origin)) {
+        throw OptionError("--cors-origins: '" + origin +
+                          "' is not an origin like https://app.example.com");
+      }
+      config.cors_origins.push_back(origin);
+    }
+  }
+}
+
 // The values CLI11 cannot check alone: units, lists, and the two database variables.
 void finishConfig(const CLI::App& command, Config& config, const RawOptions& raw) {
   using std::chrono::hours;
@@ -206,6 +284,7 @@ void finishConfig(const CLI::App& command, Config& config, const RawOptions& raw
     }
   }
   config.webhook_secrets = std::move(secrets);
+  finishAuth(config, raw);
   config.webhook_tolerance =
       duration("--webhook-tolerance", raw.webhook_tolerance, milliseconds(1000), hours(24));
   config.max_body = size("--max-body", raw.max_body, 1, 1024ULL * 1024 * 1024);
@@ -263,6 +342,12 @@ ParsedCommandLine parseCommandLine(int argc, char** argv) {
   import->add_option("--file", invocation.file, "Topics file")->required();
   addCommonOptions(*import, config, raw);
 
+  auto* token = app.add_subcommand("token", "Mint an HS256 bearer token for local testing");
+  token->add_option("--secret", invocation.secret, "The server's --jwt-secret")->required();
+  token->add_option("--user", invocation.user, "user_id claim")->required();
+  token->add_option("--project", invocation.project, "project_id claim")->required();
+  token->add_option("--ttl", raw.ttl, "Lifetime")->capture_default_str();
+
   auto* version = app.add_subcommand("version", "Print the version");
 
   try {
@@ -283,6 +368,11 @@ ParsedCommandLine parseCommandLine(int argc, char** argv) {
     } else if (import->parsed()) {
       invocation.command = Command::kTopicsImport;
       finishConfig(*import, config, raw);
+    } else if (token->parsed()) {
+      invocation.command = Command::kToken;
+      checkSecret(invocation.secret);
+      invocation.ttl = std::chrono::duration_cast<std::chrono::seconds>(
+          duration("--ttl", raw.ttl, std::chrono::seconds(1), std::chrono::hours(24 * 365)));
     } else if (version->parsed()) {
       invocation.command = Command::kVersion;
     }

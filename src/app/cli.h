@@ -2,6 +2,7 @@
 // (flags win), and validation that stops start-up with one line naming the bad option.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -10,7 +11,15 @@
 
 namespace autoql::app {
 
-enum class Command { kServe, kMigrate, kWebhookSign, kWebhookSend, kTopicsImport, kVersion };
+enum class Command {
+  kServe,
+  kMigrate,
+  kWebhookSign,
+  kWebhookSend,
+  kTopicsImport,
+  kToken,
+  kVersion
+};
 
 struct Invocation {
   Command command = Command::kServe;
@@ -19,8 +28,10 @@ struct Invocation {
   std::string secret;
   std::optional<std::string> timestamp;  // milliseconds, as text; default now
   std::string url;                       // webhook send
-  std::string file;     // webhook send (empty: a generated sample alert); topics import
-  std::string project;  // topics import
+  std::string file;                // webhook send (empty: a generated sample alert); topics import
+  std::string project;             // topics import, token
+  std::string user;                // token
+  std::chrono::seconds ttl{3600};  // token
 };
 
 struct ParsedCommandLine {

@@ -11,6 +11,7 @@
 #include <iterator>
 #include <sstream>
 
+#include "api/auth.h"
 #include "api/dashboards_api.h"
 #include "api/health_api.h"
 #include "api/notifications_api.h"
@@ -23,6 +24,7 @@
 #include "http/dispatcher.h"
 #include "http/server.h"
 #include "security/crypto.h"
+#include "security/jwt.h"
 #include "security/webhook_signature.h"
 #include "storage/open_store.h"
 #include "util/clock.h"
@@ -71,9 +73,24 @@ void warnAboutConfiguration(const Config& config) {
         "no webhook secret is configured: POST /webhooks/autoql answers 503 until "
         "--webhook-secret or AUTOQL_WEBHOOK_SECRETS is set");
   }
-  spdlog::warn(
-      "authentication is off: callers choose project_id and user_id themselves, as "
-      "in the Flask sample; keep the server on a loopback address");
+  if (!authEnabled(config)) {
+    spdlog::warn(
+        "authentication is off: callers choose project_id and user_id themselves, "
+        "as in the Flask sample; set --jwt-secret or --jwt-public-key to require "
+        "bearer tokens");
+  }
+}
+
+std::optional<security::JwtVerifier> jwtVerifier(const Config& config) {
+  if (!authEnabled(config)) {
+    return std::nullopt;
+  }
+  security::JwtOptions options;
+  options.algorithm = config.jwt_algorithm;
+  options.key = config.jwt_secret.empty() ? config.jwt_public_key : config.jwt_secret;
+  options.issuer = config.jwt_issuer;
+  options.audience = config.jwt_audience;
+  return security::JwtVerifier(std::move(options));
 }
 
 std::string readAll(std::istream& in) {
@@ -96,7 +113,7 @@ std::string sampleAlert() {
 }  // namespace
 
 int runServe(const Config& config) {
-  if (!isLoopbackHost(config.host) && !config.insecure_no_auth) {
+  if (!isLoopbackHost(config.host) && !authEnabled(config) && !config.insecure_no_auth) {
     spdlog::error(
         "--host: refusing to listen on {} without authentication; anyone who can "
         "reach it could read and change every user's data. Use a loopback address, "
@@ -113,11 +130,12 @@ int runServe(const Config& config) {
   const api::ApiLimits limits{config.max_json_depth};
   const security::WebhookVerifier verifier(config.webhook_secrets, config.webhook_tolerance,
                                            systemClock());
+  const api::Authenticator auth(jwtVerifier(config), config.admin_token);
   api::NotificationHub hub;
-  api::DashboardsApi dashboards(*store, limits);
+  api::DashboardsApi dashboards(*store, auth, limits);
   api::WebhookApi webhook(*store, verifier, hub, limits, systemClock());
-  api::NotificationsApi notifications(*store, hub, limits);
-  api::QuickStartApi quick_start(*store, limits);
+  api::NotificationsApi notifications(*store, hub, auth, limits);
+  api::QuickStartApi quick_start(*store, auth, limits);
   api::HealthApi health(*store);
 
   http::Router router;
@@ -128,7 +146,7 @@ int runServe(const Config& config) {
   health.registerRoutes(router);
 
   WorkerPool workers(config.db_workers, config.db_queue);
-  http::Dispatcher dispatcher(router, workers);
+  http::Dispatcher dispatcher(router, workers, http::CorsPolicy{config.cors_origins});
   http::Server server(serverOptions(config), dispatcher);
   if (std::string problem = server.listen(); !problem.empty()) {
     spdlog::error("{}", problem);
@@ -231,6 +249,14 @@ int runTopicsImport(const Invocation& invocation) {
   }
   std::printf("imported %zu topic(s) into project %s\n",
               boost::json::parse(*topics).as_array().size(), invocation.project.c_str());
+  return 0;
+}
+
+int runToken(const Invocation& invocation) {
+  std::printf("%s\n",
+              security::mintHs256Token(invocation.secret, invocation.user, invocation.project,
+                                       invocation.ttl, systemNowMillis())
+                  .c_str());
   return 0;
 }
 

@@ -11,6 +11,7 @@ int runMigrate(const Config& config);
 int runWebhookSign(const Invocation& invocation);
 int runWebhookSend(const Invocation& invocation);
 int runTopicsImport(const Invocation& invocation);
+int runToken(const Invocation& invocation);
 int runVersion();
 
 }  // namespace autoql::app

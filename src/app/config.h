@@ -5,8 +5,11 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "security/jwt.h"
 
 namespace autoql::app {
 
@@ -20,6 +23,15 @@ struct Config {
   std::vector<std::string> webhook_secrets;
   std::chrono::milliseconds webhook_tolerance{300'000};
   bool insecure_no_auth = false;
+
+  // Authentication (DESIGN 4). Tokens are required when a secret or a key is set.
+  std::string jwt_secret;
+  std::string jwt_public_key;  // PEM text, read from --jwt-public-key's file
+  security::JwtAlgorithm jwt_algorithm = security::JwtAlgorithm::kHs256;
+  std::optional<std::string> jwt_issuer;
+  std::optional<std::string> jwt_audience;
+  std::string admin_token;
+  std::vector<std::string> cors_origins;
 
   // Limits on untrusted input (DESIGN 6).
   std::uint64_t max_body = 16 * 1024 * 1024;
@@ -38,6 +50,11 @@ struct Config {
   LogFormat log_format = LogFormat::kText;
   std::string log_level = "info";
 };
+
+// True when bearer tokens are configured.
+inline bool authEnabled(const Config& config) {
+  return !config.jwt_secret.empty() || !config.jwt_public_key.empty();
+}
 
 // True for 127.0.0.0/8, ::1 and "localhost": addresses no other machine can reach.
 bool isLoopbackHost(const std::string& host);

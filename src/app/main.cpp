@@ -36,6 +36,8 @@ int main(int argc, char** argv) {
         return autoql::app::runWebhookSend(invocation);
       case Command::kTopicsImport:
         return autoql::app::runTopicsImport(invocation);
+      case Command::kToken:
+        return autoql::app::runToken(invocation);
       case Command::kVersion:
         return autoql::app::runVersion();
     }

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <exception>
 #include <string>
 
@@ -23,9 +24,11 @@ std::string allowHeader(const std::vector<Method>& allowed) {
 }
 
 Response methodNotAllowed(const Request& request, const std::vector<Method>& allowed) {
-  Response response = problemResponse(405, "method_not_allowed", "Method not allowed",
-                                      std::string(methodName(request.method)) +
-                                          " is not allowed here; allowed: " + allowHeader(allowed));
+  const std::string method =
+      request.method_text.empty() ? std::string(methodName(request.method)) : request.method_text;
+  Response response =
+      problemResponse(405, "method_not_allowed", "Method not allowed",
+                      method + " is not allowed here; allowed: " + allowHeader(allowed));
   response.setHeader("Allow", allowHeader(allowed));
   return response;
 }
@@ -37,13 +40,64 @@ Response overloaded() {
   return response;
 }
 
+// What browsers may send and read across origins (DESIGN 4).
+constexpr std::string_view kCorsMethods = "GET, POST, PUT, PATCH, DELETE";
+constexpr std::string_view kCorsRequestHeaders =
+    "Authorization, Content-Type, Integrator-Domain, If-Match, Last-Event-ID, X-Request-Id";
+constexpr std::string_view kCorsExposedHeaders = "ETag, Link, Location, Retry-After, X-Request-Id";
+// How long a browser may cache a preflight answer, in seconds.
+constexpr std::string_view kCorsMaxAge = "600";
+
+void addCorsHeaders(Response& response, std::string_view origin) {
+  response.setHeader("Access-Control-Allow-Origin", std::string(origin));
+  response.setHeader("Access-Control-Expose-Headers", std::string(kCorsExposedHeaders));
+  response.setHeader("Vary", "Origin");
+}
+
 }  // namespace
 
-Dispatcher::Dispatcher(const Router& router, WorkerPool& workers)
-    : router_(router), workers_(workers), log_(componentLogger("http")) {}
+bool CorsPolicy::allows(std::string_view origin) const {
+  return std::find(origins.begin(), origins.end(), origin) != origins.end();
+}
+
+Dispatcher::Dispatcher(const Router& router, WorkerPool& workers, CorsPolicy cors)
+    : router_(router), workers_(workers), cors_(std::move(cors)), log_(componentLogger("http")) {}
+
+Response Dispatcher::preflight(const Request& request, const RouteMatch& match) const {
+  Response response;
+  response.status = 204;
+  std::vector<Method> allowed = match.allowed;
+  allowed.push_back(Method::kOptions);
+  response.setHeader("Allow", allowHeader(allowed));
+
+  const auto origin = request.header("Origin");
+  if (match.cors && origin && cors_.allows(*origin) &&
+      request.header("Access-Control-Request-Method")) {
+    addCorsHeaders(response, *origin);
+    response.setHeader("Access-Control-Allow-Methods", std::string(kCorsMethods));
+    response.setHeader("Access-Control-Allow-Headers", std::string(kCorsRequestHeaders));
+    response.setHeader("Access-Control-Max-Age", std::string(kCorsMaxAge));
+  }
+  return response;
+}
 
 void Dispatcher::dispatch(Request request, std::function<void(Response)> done) {
   RouteMatch match = router_.match(request.method, request.segments);
+
+  // Responses to allowed origins carry the CORS headers, except on routes that refuse
+  // browsers altogether.
+  const auto origin = request.header("Origin");
+  if (origin && match.cors && cors_.allows(*origin)) {
+    done = [inner = std::move(done), allowed = std::string(*origin)](Response response) {
+      addCorsHeaders(response, allowed);
+      inner(std::move(response));
+    };
+  }
+
+  if (match.route == nullptr && request.method == Method::kOptions && !match.allowed.empty()) {
+    done(preflight(request, match));
+    return;
+  }
   if (match.route == nullptr) {
     if (!match.allowed.empty()) {
       done(methodNotAllowed(request, match.allowed));

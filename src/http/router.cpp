@@ -58,9 +58,10 @@ void addAllowed(std::vector<Method>& allowed, Method method) {
 
 }  // namespace
 
-void Router::add(Method method, std::string_view pattern, Handler handler, Execution execution) {
-  routes_.push_back(
-      Route{method, std::string(pattern), splitPattern(pattern), std::move(handler), execution});
+void Router::add(Method method, std::string_view pattern, Handler handler, Execution execution,
+                 bool cors) {
+  routes_.push_back(Route{method, std::string(pattern), splitPattern(pattern), std::move(handler),
+                          execution, cors});
 }
 
 RouteMatch Router::match(Method method, const std::vector<std::string>& segments) const {
@@ -72,6 +73,7 @@ RouteMatch Router::match(Method method, const std::vector<std::string>& segments
     if (score < 0) {
       continue;
     }
+    result.cors = result.cors && route.cors;
     addAllowed(result.allowed, route.method);
     if (route.method == Method::kGet) {
       addAllowed(result.allowed, Method::kHead);

@@ -26,6 +26,7 @@ struct Route {
   std::vector<std::string> parts;  // pattern segments; "{name}" binds one path segment
   Handler handler;
   Execution execution;
+  bool cors;  // false: never answers browsers of other origins (the webhook)
 };
 
 struct RouteMatch {
@@ -33,13 +34,15 @@ struct RouteMatch {
   std::vector<std::pair<std::string, std::string>> params;
   // When the path matched but the method did not: the methods it allows, for 405.
   std::vector<Method> allowed;
+  // False when a route on this path refuses CORS.
+  bool cors = true;
 };
 
 class Router {
  public:
   // Precondition: `pattern` starts with "/" and has no query.
   void add(Method method, std::string_view pattern, Handler handler,
-           Execution execution = Execution::kWorker);
+           Execution execution = Execution::kWorker, bool cors = true);
 
   // Finds the route for `method` on the decoded path `segments`. HEAD matches GET routes.
   // When several templates match, the one with more literal segments wins.
