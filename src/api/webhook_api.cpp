@@ -18,10 +18,9 @@ http::Response message(std::string_view text) {
 }  // namespace
 
 WebhookApi::WebhookApi(storage::Store& store, const security::WebhookVerifier& verifier,
-                       NotificationHub& hub, ApiLimits limits, Clock clock)
+                       ApiLimits limits, Clock clock)
     : store_(store),
       verifier_(verifier),
-      hub_(hub),
       limits_(limits),
       clock_(std::move(clock)),
       log_(componentLogger("webhook")) {}
@@ -74,8 +73,6 @@ http::Response WebhookApi::store(domain::Notification notification, const http::
   }
   switch (outcome->outcome) {
     case storage::InsertOutcome::kInserted:
-      notification.seq = outcome->seq;
-      hub_.publish(notification);
       log_->info("stored notification {} for {} user(s) of project {} (request {})",
                  notification.notification_id, notification.users.size(), notification.project_id,
                  request.request_id);

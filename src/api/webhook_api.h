@@ -7,7 +7,6 @@
 #include <memory>
 
 #include "api/common.h"
-#include "api/notification_hub.h"
 #include "http/router.h"
 #include "security/webhook_signature.h"
 #include "storage/store.h"
@@ -21,9 +20,9 @@ namespace autoql::api {
 
 class WebhookApi {
  public:
-  // New notifications are published to `hub` after they are committed.
-  WebhookApi(storage::Store& store, const security::WebhookVerifier& verifier, NotificationHub& hub,
-             ApiLimits limits, Clock clock);
+  // The store tells the live streams about new notifications (Store::onNotificationStored).
+  WebhookApi(storage::Store& store, const security::WebhookVerifier& verifier, ApiLimits limits,
+             Clock clock);
 
   void registerRoutes(http::Router& router);
 
@@ -34,7 +33,6 @@ class WebhookApi {
 
   storage::Store& store_;
   const security::WebhookVerifier& verifier_;
-  NotificationHub& hub_;
   ApiLimits limits_;
   Clock clock_;
   std::shared_ptr<spdlog::logger> log_;

@@ -46,8 +46,8 @@ std::unique_ptr<storage::Store> openAndMigrate(const Config& config) {
     spdlog::error("cannot migrate the database: {}", applied.error().detail);
     return nullptr;
   }
-  spdlog::info("database {} is up to date ({} migration(s) applied now)", config.database,
-               *applied);
+  spdlog::info("database {} is up to date ({} migration(s) applied now)",
+               storage::redactUrl(config.database), *applied);
   return std::move(store).value();
 }
 
@@ -133,7 +133,8 @@ int runServe(const Config& config) {
   const api::Authenticator auth(jwtVerifier(config), config.admin_token);
   api::NotificationHub hub;
   api::DashboardsApi dashboards(*store, auth, limits);
-  api::WebhookApi webhook(*store, verifier, hub, limits, systemClock());
+  store->onNotificationStored([&hub](const domain::Notification& n) { hub.publish(n); });
+  api::WebhookApi webhook(*store, verifier, limits, systemClock());
   api::NotificationsApi notifications(*store, hub, auth, limits);
   api::QuickStartApi quick_start(*store, auth, limits);
   api::HealthApi health(*store);

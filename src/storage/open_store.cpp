@@ -1,5 +1,6 @@
 #include "storage/open_store.h"
 
+#include "storage/postgres/pg_store.h"
 #include "storage/sqlite/sqlite_store.h"
 
 namespace autoql::storage {
@@ -20,13 +21,31 @@ std::string checkDatabaseUrl(std::string_view url) {
     }
     return {};
   }
-  if (startsWith(url, "postgresql:") || startsWith(url, "postgres:")) {
-    return "the PostgreSQL engine is not available in this build yet; use sqlite:PATH";
+  if (startsWith(url, "postgresql://") || startsWith(url, "postgres://")) {
+    return {};
   }
-  return "unknown database URL scheme; use sqlite:PATH or sqlite::memory:";
+  return "unknown database URL scheme; use sqlite:PATH, sqlite::memory: or postgresql://...";
+}
+
+std::string redactUrl(std::string_view url) {
+  // postgresql://user:password@host/...: the password runs from the first ':' after the
+  // scheme's "//" to the '@' that ends the user information.
+  const std::size_t start = url.find("://");
+  if (start == std::string_view::npos) {
+    return std::string(url);
+  }
+  const std::size_t at = url.find('@', start + 3);
+  const std::size_t colon = url.find(':', start + 3);
+  if (at == std::string_view::npos || colon == std::string_view::npos || colon > at) {
+    return std::string(url);
+  }
+  return std::string(url.substr(0, colon + 1)) + "***" + std::string(url.substr(at));
 }
 
 Result<std::unique_ptr<Store>> openStore(std::string_view url, const StoreOptions& options) {
+  if (!startsWith(url, kSqlitePrefix)) {
+    return postgres::PgStore::open(std::string(url), options);
+  }
   const std::string path(url.substr(kSqlitePrefix.size()));
   return sqlite::SqliteStore::open(path, options);
 }

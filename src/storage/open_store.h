@@ -26,6 +26,9 @@ struct StoreOptions {
 // otherwise a description of what is wrong, for the start-up error line.
 std::string checkDatabaseUrl(std::string_view url);
 
+// `url` with any password replaced by "***", for logs.
+std::string redactUrl(std::string_view url);
+
 // Opens the store for `url`. Precondition: checkDatabaseUrl(url) is empty.
 // kUnavailable when the database cannot be opened.
 Result<std::unique_ptr<Store>> openStore(std::string_view url, const StoreOptions& options);

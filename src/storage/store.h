@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -49,6 +50,12 @@ class Store {
 
   // Cheap round trip to the database, for readiness checks.
   virtual Result<void> ping() = 0;
+
+  // Calls `listener` for every notification stored from now on, after its commit: by
+  // this process, and, for an engine that several instances share, by any of them. Set
+  // once, before serving; the listener runs on a store thread and must not block long.
+  using NotificationListener = std::function<void(const domain::Notification&)>;
+  virtual void onNotificationStored(NotificationListener listener) = 0;
 
   // Stores a new dashboard at version 1 and returns it with its id and timestamps.
   virtual Result<domain::Dashboard> createDashboard(const domain::NewDashboard& input) = 0;

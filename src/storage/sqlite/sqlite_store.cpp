@@ -171,6 +171,10 @@ Result<int> SqliteStore::migrate() {
   return applied;
 }
 
+void SqliteStore::onNotificationStored(NotificationListener listener) {
+  listener_ = std::move(listener);
+}
+
 Result<void> SqliteStore::ping() {
   return read([](Connection& db) {
     ScopedStatement query(db, "SELECT 1");
@@ -499,6 +503,12 @@ Result<InsertResult> SqliteStore::insertNotification(const Notification& n) {
   });
   if (!result) {
     return result.error();
+  }
+  // One process owns a SQLite file's writes, so its own commits are all there is to tell.
+  if (outcome.outcome == InsertOutcome::kInserted && listener_) {
+    Notification stored = n;
+    stored.seq = outcome.seq;
+    listener_(stored);
   }
   return outcome;
 }

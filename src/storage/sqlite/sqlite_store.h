@@ -26,6 +26,7 @@ class SqliteStore final : public Store {
 
   Result<int> migrate() override;
   Result<void> ping() override;
+  void onNotificationStored(NotificationListener listener) override;
 
   Result<domain::Dashboard> createDashboard(const domain::NewDashboard& input) override;
   Result<std::vector<domain::Dashboard>> listDashboards(std::string_view project_id,
@@ -88,6 +89,7 @@ class SqliteStore final : public Store {
   void returnReader(std::unique_ptr<Connection> connection);
 
   StoreOptions options_;
+  NotificationListener listener_;
   std::string path_;
   bool in_memory_;
   std::unique_ptr<Writer> writer_;

@@ -1,9 +1,11 @@
-// The SQLite store, in memory and on a file in WAL mode: dashboards round trip, ids are
-// never reused, notifications are stored exactly once under concurrency, concurrent
-// writes all commit (group commit), migrations are idempotent.
-#include "storage/sqlite/sqlite_store.h"
-
+// The store contract, run against every engine: SQLite in memory and on a file in WAL
+// mode, and PostgreSQL when the test command provides a server (AUTOQL_TEST_POSTGRES_URL,
+// see scripts/with-postgres; each test gets a database of its own). Dashboards round
+// trip, ids are never reused, notifications are stored exactly once under concurrency,
+// concurrent writes all commit, migrations are idempotent.
 #include <gtest/gtest.h>
+#include <libpq-fe.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
@@ -17,14 +19,46 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Runs each test on an in-memory database and on a file database.
-class SqliteStoreTest : public ::testing::TestWithParam<bool> {
+enum class Engine { kMemory, kFile, kPostgres };
+
+// Creates a fresh database on the test server and returns its URL, or "" without one.
+std::string freshPostgresDatabase() {
+  const char* admin_url = std::getenv("AUTOQL_TEST_POSTGRES_URL");
+  if (admin_url == nullptr || *admin_url == '\0') {
+    return {};
+  }
+  static int counter = 0;
+  const std::string name =
+      "autoql_store_" + std::to_string(::getpid()) + "_" + std::to_string(++counter);
+  PGconn* admin = PQconnectdb(admin_url);
+  PGresult* created = PQexec(admin, ("CREATE DATABASE " + name).c_str());
+  const bool ok = PQresultStatus(created) == PGRES_COMMAND_OK;
+  PQclear(created);
+  PQfinish(admin);
+  if (!ok) {
+    return {};
+  }
+  // Swap the database name: postgresql://user@host/<name>?params
+  std::string url = admin_url;
+  const std::size_t query = url.find('?');
+  const std::size_t slash = url.rfind('/', query);
+  return url.substr(0, slash + 1) + name + (query == std::string::npos ? "" : url.substr(query));
+}
+
+// Runs each test on every engine.
+class StoreTest : public ::testing::TestWithParam<Engine> {
  protected:
   void SetUp() override {
     StoreOptions options;
     options.clock = [] { return std::int64_t{1764763200000}; };
     std::string url = "sqlite::memory:";
-    if (GetParam()) {
+    if (GetParam() == Engine::kPostgres) {
+      url = freshPostgresDatabase();
+      if (url.empty()) {
+        GTEST_SKIP() << "no PostgreSQL server (run the tests through scripts/with-postgres)";
+      }
+    }
+    if (GetParam() == Engine::kFile) {
       dir_ = fs::temp_directory_path() /
              ("autoql-store-test-" + std::to_string(::getpid()) + "-" +
               ::testing::UnitTest::GetInstance()->current_test_info()->name());
@@ -72,13 +106,13 @@ class SqliteStoreTest : public ::testing::TestWithParam<bool> {
   std::unique_ptr<Store> store_;
 };
 
-TEST_P(SqliteStoreTest, MigratingAgainAppliesNothing) {
+TEST_P(StoreTest, MigratingAgainAppliesNothing) {
   auto again = store_->migrate();
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(*again, 0);
 }
 
-TEST_P(SqliteStoreTest, CreatesAndReadsDashboards) {
+TEST_P(StoreTest, CreatesAndReadsDashboards) {
   const auto created = create("u1", "Sales");
   EXPECT_GT(created.id, 0);
   EXPECT_EQ(created.version, 1);
@@ -91,7 +125,7 @@ TEST_P(SqliteStoreTest, CreatesAndReadsDashboards) {
   EXPECT_EQ(read->user_id, "u1");
 }
 
-TEST_P(SqliteStoreTest, ListsNewestFirstPerOwner) {
+TEST_P(StoreTest, ListsNewestFirstPerOwner) {
   const auto first = create("u1", "first");
   const auto second = create("u1", "second");
   create("u2", "someone else's");
@@ -108,7 +142,7 @@ TEST_P(SqliteStoreTest, ListsNewestFirstPerOwner) {
   EXPECT_EQ((*offset)[0].id, first.id);
 }
 
-TEST_P(SqliteStoreTest, UpdatesBumpTheVersionAndKeepAbsentFields) {
+TEST_P(StoreTest, UpdatesBumpTheVersionAndKeepAbsentFields) {
   const auto created = create("u1", "before");
   auto renamed =
       store_->updateDashboard(created.id, {std::string("after"), std::nullopt, {}}, {}, "editor");
@@ -124,7 +158,7 @@ TEST_P(SqliteStoreTest, UpdatesBumpTheVersionAndKeepAbsentFields) {
   EXPECT_EQ(missing.error().code, Errc::kNotFound);
 }
 
-TEST_P(SqliteStoreTest, ConditionalUpdateAppliesOnlyToTheExpectedVersion) {
+TEST_P(StoreTest, ConditionalUpdateAppliesOnlyToTheExpectedVersion) {
   const auto created = create("u1", "v1");
   domain::VersionCondition at_one;
   at_one.require(1);
@@ -143,7 +177,7 @@ TEST_P(SqliteStoreTest, ConditionalUpdateAppliesOnlyToTheExpectedVersion) {
   EXPECT_EQ(store_->getDashboard(created.id)->name, "v2");
 }
 
-TEST_P(SqliteStoreTest, KeepsEveryEarlierVersion) {
+TEST_P(StoreTest, KeepsEveryEarlierVersion) {
   const auto created = create("u1", "v1");
   for (const char* name : {"v2", "v3"}) {
     ASSERT_TRUE(
@@ -165,7 +199,7 @@ TEST_P(SqliteStoreTest, KeepsEveryEarlierVersion) {
   EXPECT_EQ(store_->getDashboardVersion(created.id, 4).error().code, Errc::kNotFound);
 }
 
-TEST_P(SqliteStoreTest, RestoreAppendsANewVersion) {
+TEST_P(StoreTest, RestoreAppendsANewVersion) {
   const auto created = create("u1", "v1");
   ASSERT_TRUE(
       store_->updateDashboard(created.id, {std::string("v2"), std::string("[]"), {}}, {}, "").ok());
@@ -181,7 +215,7 @@ TEST_P(SqliteStoreTest, RestoreAppendsANewVersion) {
   EXPECT_EQ(store_->restoreDashboardVersion(created.id, 9, {}, "").error().code, Errc::kNotFound);
 }
 
-TEST_P(SqliteStoreTest, DeletingADashboardDeletesItsHistory) {
+TEST_P(StoreTest, DeletingADashboardDeletesItsHistory) {
   const auto created = create("u1", "v1");
   ASSERT_TRUE(
       store_->updateDashboard(created.id, {std::string("v2"), std::nullopt, {}}, {}, "").ok());
@@ -190,7 +224,7 @@ TEST_P(SqliteStoreTest, DeletingADashboardDeletesItsHistory) {
   EXPECT_EQ(store_->getDashboardVersion(created.id, 1).error().code, Errc::kNotFound);
 }
 
-TEST_P(SqliteStoreTest, DeletesAndNeverReusesIds) {
+TEST_P(StoreTest, DeletesAndNeverReusesIds) {
   const auto created = create("u1", "gone");
   domain::VersionCondition stale;
   stale.require(7);
@@ -205,7 +239,7 @@ TEST_P(SqliteStoreTest, DeletesAndNeverReusesIds) {
   EXPECT_GT(create("u1", "next").id, created.id);
 }
 
-TEST_P(SqliteStoreTest, StoresANotificationOnce) {
+TEST_P(StoreTest, StoresANotificationOnce) {
   auto first = store_->insertNotification(notification("nt_1"));
   ASSERT_TRUE(first.ok());
   EXPECT_EQ(first->outcome, InsertOutcome::kInserted);
@@ -223,7 +257,7 @@ TEST_P(SqliteStoreTest, StoresANotificationOnce) {
   EXPECT_EQ(conflicting->outcome, InsertOutcome::kConflictingDuplicate);
 }
 
-TEST_P(SqliteStoreTest, ReadsANotificationWithItsRecipientState) {
+TEST_P(StoreTest, ReadsANotificationWithItsRecipientState) {
   ASSERT_TRUE(store_->insertNotification(notification("nt_2")).ok());
 
   auto anonymous = store_->getNotification("nt_2", "");
@@ -243,7 +277,7 @@ TEST_P(SqliteStoreTest, ReadsANotificationWithItsRecipientState) {
   EXPECT_EQ(store_->getNotification("nt_unknown", "").error().code, Errc::kNotFound);
 }
 
-TEST_P(SqliteStoreTest, ConcurrentIdenticalDeliveriesStoreOneRow) {
+TEST_P(StoreTest, ConcurrentIdenticalDeliveriesStoreOneRow) {
   std::atomic<int> inserted{0};
   std::atomic<int> duplicates{0};
   std::vector<std::thread> threads;
@@ -261,7 +295,7 @@ TEST_P(SqliteStoreTest, ConcurrentIdenticalDeliveriesStoreOneRow) {
   EXPECT_EQ(duplicates, 9);
 }
 
-TEST_P(SqliteStoreTest, ConcurrentWritesAllCommit) {
+TEST_P(StoreTest, ConcurrentWritesAllCommit) {
   constexpr int kThreads = 8;
   constexpr int kEach = 25;
   std::vector<std::thread> threads;
@@ -288,7 +322,7 @@ TEST_P(SqliteStoreTest, ConcurrentWritesAllCommit) {
   }
 }
 
-TEST_P(SqliteStoreTest, FeedIsNewestFirstAndPagesByCursor) {
+TEST_P(StoreTest, FeedIsNewestFirstAndPagesByCursor) {
   for (int i = 1; i <= 5; ++i) {
     ASSERT_TRUE(store_->insertNotification(notification("nt_" + std::to_string(i))).ok());
   }
@@ -312,7 +346,7 @@ TEST_P(SqliteStoreTest, FeedIsNewestFirstAndPagesByCursor) {
   EXPECT_TRUE(store_->listFeed({"other", "u1", std::nullopt, std::nullopt, 10})->empty());
 }
 
-TEST_P(SqliteStoreTest, StatesArePerRecipient) {
+TEST_P(StoreTest, StatesArePerRecipient) {
   ASSERT_TRUE(store_->insertNotification(notification("nt_a")).ok());
   ASSERT_TRUE(store_->insertNotification(notification("nt_b")).ok());
   using domain::NotificationState;
@@ -345,7 +379,7 @@ TEST_P(SqliteStoreTest, StatesArePerRecipient) {
   EXPECT_EQ(store_->countFeed("project", "u2")->unacknowledged, 2);
 }
 
-TEST_P(SqliteStoreTest, BulkStateChangeHonoursBefore) {
+TEST_P(StoreTest, BulkStateChangeHonoursBefore) {
   auto older = notification("nt_old");
   older.created_at_ms = 1000;
   ASSERT_TRUE(store_->insertNotification(older).ok());
@@ -358,7 +392,7 @@ TEST_P(SqliteStoreTest, BulkStateChangeHonoursBefore) {
             domain::NotificationState::kUnacknowledged);
 }
 
-TEST_P(SqliteStoreTest, RemovingFromOneFeedKeepsTheOthers) {
+TEST_P(StoreTest, RemovingFromOneFeedKeepsTheOthers) {
   ASSERT_TRUE(store_->insertNotification(notification("nt_r")).ok());
   ASSERT_TRUE(store_->removeFromFeed("nt_r", "project", "u1").ok());
   EXPECT_EQ(store_->removeFromFeed("nt_r", "project", "u1").error().code, Errc::kNotFound);
@@ -366,7 +400,7 @@ TEST_P(SqliteStoreTest, RemovingFromOneFeedKeepsTheOthers) {
   EXPECT_EQ(store_->listFeed({"project", "u2", std::nullopt, std::nullopt, 10})->size(), 1U);
 }
 
-TEST_P(SqliteStoreTest, FeedSinceReturnsWhatAStreamMissed) {
+TEST_P(StoreTest, FeedSinceReturnsWhatAStreamMissed) {
   ASSERT_TRUE(store_->insertNotification(notification("nt_1")).ok());
   const auto seen = store_->getNotification("nt_1", "")->notification.seq;
   ASSERT_TRUE(store_->insertNotification(notification("nt_2")).ok());
@@ -378,7 +412,7 @@ TEST_P(SqliteStoreTest, FeedSinceReturnsWhatAStreamMissed) {
   EXPECT_EQ((*missed)[1].notification.notification_id, "nt_3");
 }
 
-TEST_P(SqliteStoreTest, QuickStartTopicsArePerProjectAndReplaced) {
+TEST_P(StoreTest, QuickStartTopicsArePerProjectAndReplaced) {
   EXPECT_EQ(*store_->getQuickStartTopics("project"), "[]");
   ASSERT_TRUE(store_->putQuickStartTopics("project", R"([{"topic":"A","queries":[]}])").ok());
   ASSERT_TRUE(store_->putQuickStartTopics("project", R"([{"topic":"B","queries":["q"]}])").ok());
@@ -386,12 +420,23 @@ TEST_P(SqliteStoreTest, QuickStartTopicsArePerProjectAndReplaced) {
   EXPECT_EQ(*store_->getQuickStartTopics("other"), "[]");
 }
 
-TEST_P(SqliteStoreTest, PingAnswers) {
+TEST_P(StoreTest, PingAnswers) {
   EXPECT_TRUE(store_->ping().ok());
 }
 
-INSTANTIATE_TEST_SUITE_P(Engines, SqliteStoreTest, ::testing::Values(false, true),
-                         [](const auto& test) { return test.param ? "File" : "Memory"; });
+INSTANTIATE_TEST_SUITE_P(Engines, StoreTest,
+                         ::testing::Values(Engine::kMemory, Engine::kFile, Engine::kPostgres),
+                         [](const auto& test) {
+                           switch (test.param) {
+                             case Engine::kMemory:
+                               return "Memory";
+                             case Engine::kFile:
+                               return "File";
+                             case Engine::kPostgres:
+                               break;
+                           }
+                           return "Postgres";
+                         });
 
 TEST(OpenStore, ChecksDatabaseUrls) {
   EXPECT_EQ(checkDatabaseUrl("sqlite:autoql.db"), "");

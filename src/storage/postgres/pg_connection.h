@@ -1,0 +1,95 @@
+// RAII wrappers over libpq: one connection, and the results of parameterised queries.
+// Every query sends its values as bound text parameters, never spliced into SQL. A
+// Connection is used by one thread at a time (leased from the pool). Inside the
+// PostgreSQL engine, failures are thrown as PgError and turned into Error values at the
+// Store boundary; nothing else sees them.
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "util/result.h"
+
+struct pg_conn;
+struct pg_result;
+
+namespace autoql::storage::postgres {
+
+class PgError : public std::runtime_error {
+ public:
+  PgError(Errc code, const std::string& what) : std::runtime_error(what), code_(code) {}
+
+  Error toError() const { return {code_, what()}; }
+
+ private:
+  Errc code_;
+};
+
+// A query parameter: text, or SQL NULL.
+using Param = std::optional<std::string>;
+
+// Text of an integer parameter.
+inline Param num(std::int64_t value) {
+  return std::to_string(value);
+}
+inline Param text(std::string_view value) {
+  return std::string(value);
+}
+
+class Rows {
+ public:
+  explicit Rows(pg_result* result);
+  ~Rows();
+  Rows(Rows&& other) noexcept;
+  Rows(const Rows&) = delete;
+  Rows& operator=(const Rows&) = delete;
+  Rows& operator=(Rows&&) = delete;
+
+  int size() const;
+  bool empty() const { return size() == 0; }
+  std::string text(int row, int column) const;
+  std::int64_t integer(int row, int column) const;
+  bool isNull(int row, int column) const;
+  // Rows changed by an INSERT, UPDATE or DELETE.
+  std::int64_t affected() const;
+
+ private:
+  pg_result* result_;
+};
+
+class Connection {
+ public:
+  // Connects with a libpq connection string or URL. Throws PgError (kUnavailable).
+  explicit Connection(const std::string& url);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // Runs one statement with bound text parameters. Throws PgError: kUnavailable when the
+  // connection is lost or the server refuses service, kConflict for unique violations,
+  // kInternal otherwise.
+  Rows exec(std::string_view sql, const std::vector<Param>& params = {});
+
+  // Runs several statements with no parameters (a migration). Throws like exec().
+  void execScript(std::string_view sql);
+
+  // False once the connection is known to be broken; the pool then drops it.
+  bool healthy() const;
+
+  // The socket, for waiting on notifications, and the notifications received so far
+  // (channel payloads); consumeInput() reads what arrived.
+  int socket() const;
+  bool consumeInput();
+  std::vector<std::string> takeNotifications();
+
+ private:
+  pg_conn* conn_ = nullptr;
+};
+
+}  // namespace autoql::storage::postgres

@@ -1,0 +1,43 @@
+// A bounded pool of PostgreSQL connections. A request leases one for the length of its
+// work and gives it back; broken connections are dropped and replaced on demand, so the
+// store recovers by itself when the database comes back. Thread-safe.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "storage/postgres/pg_connection.h"
+
+namespace autoql::storage::postgres {
+
+class Pool {
+ public:
+  // At most `size` connections; a lease waits at most `wait` for one to come free.
+  Pool(std::string url, std::size_t size, std::chrono::milliseconds wait);
+
+  // Returns a connection. Throws PgError: kOverloaded when none came free in time,
+  // kUnavailable when a new one cannot be opened.
+  std::unique_ptr<Connection> lease();
+
+  // Takes a connection back; a broken one is closed instead.
+  void giveBack(std::unique_ptr<Connection> connection);
+
+  std::size_t size() const { return size_; }
+  std::size_t inUse() const;
+
+ private:
+  const std::string url_;
+  const std::size_t size_;
+  const std::chrono::milliseconds wait_;
+  mutable std::mutex mutex_;
+  std::condition_variable returned_;
+  std::vector<std::unique_ptr<Connection>> idle_;
+  std::size_t open_ = 0;
+};
+
+}  // namespace autoql::storage::postgres
