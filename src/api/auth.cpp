@@ -104,6 +104,18 @@ Result<Owner, http::Response> resolveOwner(const Caller& caller,
   return Owner{*project_id, *user_id};
 }
 
+std::optional<http::Response> checkNamedIdentity(const Caller& caller,
+                                                 const http::Request& request) {
+  if (caller.kind != Caller::Kind::kUser) {
+    return std::nullopt;
+  }
+  if (auto refused =
+          checkNamed(queryString(request, "project_id"), caller.project_id, "project_id")) {
+    return refused;
+  }
+  return checkNamed(queryString(request, "user_id"), caller.user_id, "user_id");
+}
+
 Result<std::string, http::Response> resolveProject(const Caller& caller,
                                                    const std::optional<std::string>& project_id) {
   if (caller.kind == Caller::Kind::kUser) {

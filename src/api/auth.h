@@ -62,6 +62,11 @@ Result<Owner, http::Response> resolveOwner(const Caller& caller,
                                            const std::optional<std::string>& project_id,
                                            const std::optional<std::string>& user_id);
 
+// For routes that address one resource by id: a user caller whose request names another
+// project_id or user_id in the query string gets 403, as on every other route.
+std::optional<http::Response> checkNamedIdentity(const Caller& caller,
+                                                 const http::Request& request);
+
 // The same for routes scoped to a project only.
 Result<std::string, http::Response> resolveProject(const Caller& caller,
                                                    const std::optional<std::string>& project_id);

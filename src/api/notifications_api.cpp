@@ -194,6 +194,9 @@ http::Response NotificationsApi::get(const http::Request& request) {
   if (!caller) {
     return caller.error();
   }
+  if (auto refused = checkNamedIdentity(*caller, request)) {
+    return std::move(*refused);
+  }
   const bool as_user = caller->kind == Caller::Kind::kUser;
   const std::string user_id =
       as_user ? caller->user_id : queryString(request, "user_id").value_or("");

@@ -256,7 +256,7 @@ class Session : public std::enable_shared_from_this<Session> {
       return doReadHeader();
     }
     if (server_->draining) {
-      return doClose();
+      return closeNow();  // nothing unread to linger for: the client sent nothing more
     }
     idle_ = true;
     stream_.expires_after(timeout);
@@ -398,7 +398,8 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     outbox_bytes_ += text.size();
     outbox_.push_back(std::move(text));
-    if (outbox_bytes_ > options().max_stream_backlog) {
+    // One event of any size is written; the limit is on what waits behind it.
+    if (outbox_.size() > 1 && outbox_bytes_ > options().max_stream_backlog) {
       server_->log->warn("closing an event stream whose client reads too slowly (request {})",
                          request_id_);
       return endStream();

@@ -190,8 +190,16 @@ Result<JwtAlgorithm, std::string> algorithmForPublicKey(const std::string& pem) 
   switch (EVP_PKEY_base_id(key.get())) {
     case EVP_PKEY_RSA:
       return JwtAlgorithm::kRs256;
-    case EVP_PKEY_EC:
+    case EVP_PKEY_EC: {
+      // ES256 is ECDSA on P-256 only (RFC 7518 3.4); another curve could never verify.
+      char curve[64] = {};
+      std::size_t length = 0;
+      if (EVP_PKEY_get_group_name(key.get(), curve, sizeof curve, &length) != 1 ||
+          std::string_view(curve, length) != "prime256v1") {
+        return std::string("an EC key must be on the P-256 curve for ES256");
+      }
       return JwtAlgorithm::kEs256;
+    }
     default:
       return std::string("the key is neither RSA (RS256) nor EC (ES256)");
   }

@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -67,10 +68,12 @@ std::vector<char*> pointers(std::vector<std::string>& strings) {
 }
 
 // Starts the binary with `args` and the extra `env` entries in `work_dir`, its stdin/stdout/stderr
-// on the given descriptors. Everything the child needs is built before fork(): the test may have
-// other threads, and only async-signal-safe calls are allowed between fork and exec.
+// on the given descriptors, and at most `max_open_files` descriptors when that is not 0. Everything
+// the child needs is built before fork(): the test may have other threads, and only
+// async-signal-safe calls are allowed between fork and exec.
 pid_t spawn(const std::vector<std::string>& args, const std::vector<std::string>& env,
-            const std::string& work_dir, int in_fd, int out_fd, int err_fd) {
+            const std::string& work_dir, int in_fd, int out_fd, int err_fd,
+            unsigned max_open_files = 0) {
   std::vector<std::string> argv_strings{backendBinary()};
   argv_strings.insert(argv_strings.end(), args.begin(), args.end());
   std::vector<std::string> env_strings = hermeticEnvironment();
@@ -94,6 +97,12 @@ pid_t spawn(const std::vector<std::string>& args, const std::vector<std::string>
   // The test's own sockets must not live on in the child: a connection the test closes
   // would otherwise stay open.
   close_range(3, ~0U, 0);
+  if (max_open_files > 0) {
+    const rlimit limit{max_open_files, max_open_files};
+    if (setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+      _exit(127);
+    }
+  }
   execve(argv[0], argv.data(), envp.data());
   _exit(127);
 }
@@ -205,7 +214,7 @@ void ServerProcess::start(const ServerSpec& spec) {
   if (log_fd < 0 || null_fd < 0) {
     failure_ = "cannot open the log file " + log_path_;
   } else {
-    pid_ = spawn(args, {}, dir(), null_fd, log_fd, log_fd);
+    pid_ = spawn(args, {}, dir(), null_fd, log_fd, log_fd, spec.max_open_files);
     if (pid_ < 0) {
       failure_ = std::string("fork failed: ") + std::strerror(errno);
     }

@@ -45,6 +45,7 @@ class TempDir {
 struct ServerSpec {
   bool with_webhook_secrets = true;     // --webhook-secret kWebhookSecret, kSecondWebhookSecret
   std::vector<std::string> extra_args;  // appended after the defaults, e.g. {"--max-body", "1KiB"}
+  unsigned max_open_files = 0;          // > 0: the child's RLIMIT_NOFILE (as `ulimit -n`)
 };
 
 class ServerProcess {

@@ -26,6 +26,19 @@ Errc classify(const char* sqlstate) {
   return Errc::kInternal;
 }
 
+// libpq's messages end in a newline and may span lines; a log line wants one line.
+std::string oneLine(std::string message) {
+  for (char& c : message) {
+    if (c == '\n' || c == '\r') {
+      c = ' ';
+    }
+  }
+  while (!message.empty() && message.back() == ' ') {
+    message.pop_back();
+  }
+  return message;
+}
+
 }  // namespace
 
 Rows::Rows(pg_result* result) : result_(result) {}
@@ -67,7 +80,7 @@ std::int64_t Rows::affected() const {
 
 Connection::Connection(const std::string& url) : conn_(PQconnectdb(url.c_str())) {
   if (conn_ == nullptr || PQstatus(conn_) != CONNECTION_OK) {
-    const std::string message = conn_ ? PQerrorMessage(conn_) : "out of memory";
+    const std::string message = oneLine(conn_ ? PQerrorMessage(conn_) : "out of memory");
     PQfinish(conn_);
     conn_ = nullptr;
     throw PgError(Errc::kUnavailable, "cannot connect to PostgreSQL: " + message);
@@ -97,7 +110,7 @@ Rows Connection::exec(std::string_view sql, const std::vector<Param>& params) {
   }
   const char* sqlstate = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
   const Errc code = classify(sqlstate);
-  const std::string message = PQerrorMessage(conn_);
+  const std::string message = oneLine(PQerrorMessage(conn_));
   PQclear(result);
   throw PgError(code, message);
 }
@@ -112,7 +125,7 @@ void Connection::execScript(std::string_view sql) {
   }
   const char* sqlstate = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
   const Errc code = classify(sqlstate);
-  const std::string message = PQerrorMessage(conn_);
+  const std::string message = oneLine(PQerrorMessage(conn_));
   PQclear(result);
   throw PgError(code, message);
 }
