@@ -1127,6 +1127,15 @@ TEST_F(NotificationStream, ClosedClientsFreeTheirResources) {
   constexpr int kStreams = 200;
   const pid_t pid = serverPid(server());
   ASSERT_NE(pid, 0) << "cannot find the server process";
+  {
+    // Warm up first: database connections open on first use and stay open.
+    SseStream warm_up;
+    ASSERT_TRUE(warm_up.open(server().port(), streamTarget(project_, u1_))) << warm_up.error();
+    const std::string id = newAlert(client(), project_, {u1_});
+    ASSERT_EQ(eventNotificationId(warm_up.nextEvent(kEventWait)), id);
+    ASSERT_EQ(feedIds(client(), project_, u1_), std::vector<std::string>{id});
+  }
+  std::this_thread::sleep_for(100ms);  // lets the server see the warm-up stream close
   const std::size_t baseline = openDescriptors(pid);
 
   {

@@ -3,11 +3,13 @@
 #include "server_process.h"
 
 #include <fcntl.h>
+#include <libpq-fe.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <charconv>
 #include <cstdlib>
@@ -153,10 +155,10 @@ std::uint16_t listeningPort(const std::string& log) {
   return port;
 }
 
-// The `serve` command line for `spec`, with the database in `dir`.
+// The `serve` command line for `spec`, with the database in `dir` (or the one given).
 std::vector<std::string> serveArgs(const ServerSpec& spec, const std::string& dir) {
   std::vector<std::string> args = {"serve", "--host", "127.0.0.1", "--port", "0", "--threads", "2"};
-  args.insert(args.end(), {"--database", "sqlite:" + dir + "/autoql.db"});
+  args.insert(args.end(), {"--database", spec.database.value_or(defaultDatabase(dir))});
   if (spec.with_webhook_secrets) {
     for (std::string_view secret : {kWebhookSecret, kSecondWebhookSecret}) {
       args.insert(args.end(), {"--webhook-secret", std::string(secret)});
@@ -167,6 +169,39 @@ std::vector<std::string> serveArgs(const ServerSpec& spec, const std::string& di
 }
 
 }  // namespace
+
+std::string freshPostgresDatabase(const std::string& admin_url) {
+  static std::atomic<int> counter{0};
+  const std::string name =
+      "autoql_e2e_" + std::to_string(::getpid()) + "_" + std::to_string(++counter);
+  PGconn* admin = PQconnectdb(admin_url.c_str());
+  PGresult* created = PQexec(admin, ("CREATE DATABASE " + name).c_str());
+  const bool ok = PQresultStatus(created) == PGRES_COMMAND_OK;
+  PQclear(created);
+  PQfinish(admin);
+  if (!ok) {
+    return {};
+  }
+  const std::size_t query = admin_url.find('?');
+  const std::size_t slash = admin_url.rfind('/', query);
+  return admin_url.substr(0, slash + 1) + name +
+         (query == std::string::npos ? "" : admin_url.substr(query));
+}
+
+std::string defaultDatabase(const std::string& dir) {
+  // The whole suite runs once more on PostgreSQL when AUTOQL_E2E_POSTGRES_URL is set
+  // (see tests/e2e/CMakeLists.txt); each server gets a database of its own.
+  const char* admin_url = std::getenv("AUTOQL_E2E_POSTGRES_URL");
+  if (admin_url != nullptr && *admin_url != '\0') {
+    return freshPostgresDatabase(admin_url);
+  }
+  return "sqlite:" + dir + "/autoql.db";
+}
+
+bool onPostgres() {
+  const char* admin_url = std::getenv("AUTOQL_E2E_POSTGRES_URL");
+  return admin_url != nullptr && *admin_url != '\0';
+}
 
 std::string backendBinary() {
   return AUTOQL_BACKEND_BINARY;

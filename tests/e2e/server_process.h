@@ -42,10 +42,21 @@ class TempDir {
   std::string path_;
 };
 
+// A database URL for a new server: a fresh PostgreSQL database when the suite runs on
+// PostgreSQL (AUTOQL_E2E_POSTGRES_URL), else a SQLite file in `dir`.
+std::string defaultDatabase(const std::string& dir);
+
+// A new, empty database on the PostgreSQL server at `admin_url`; "" when it cannot.
+std::string freshPostgresDatabase(const std::string& admin_url);
+
+// True when this run of the suite is on PostgreSQL.
+bool onPostgres();
+
 struct ServerSpec {
   bool with_webhook_secrets = true;     // --webhook-secret kWebhookSecret, kSecondWebhookSecret
   std::vector<std::string> extra_args;  // appended after the defaults, e.g. {"--max-body", "1KiB"}
   unsigned max_open_files = 0;          // > 0: the child's RLIMIT_NOFILE (as `ulimit -n`)
+  std::optional<std::string> database = std::nullopt;  // default: defaultDatabase(dir)
 };
 
 class ServerProcess {
