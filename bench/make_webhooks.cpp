@@ -22,10 +22,11 @@ int main(int argc, char** argv) {
   const std::string created = std::to_string(autoql::systemNowMillis() / 1000);
   for (long i = 0; i < count; ++i) {
     const std::string body =
-        R"({"event":"data_alert.true","payload":{"notification_id":"nt_bench_)" + timestamp +
-        "_" + std::to_string(i) +
+        R"({"event":"data_alert.true","payload":{"notification_id":"nt_bench_)" + timestamp + "_" +
+        std::to_string(i) +
         R"(","data_alert_id":"da_bench","project_id":"bench","title":"High Sales",)"
-        R"("message":"Sales goal reached","users":["u1","u2"],"created_at":)" + created +
+        R"("message":"Sales goal reached","users":["u1","u2"],"created_at":)" +
+        created +
         R"(,"data_return_query":"total sales","query_result":{"data":{"rows":[[1,2]]}}}})";
     std::printf("%s\t%s\t%s\n", timestamp.c_str(),
                 autoql::security::signWebhook(secret, timestamp, body).c_str(), body.c_str());

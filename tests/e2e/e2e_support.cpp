@@ -1,11 +1,19 @@
 // Helpers shared by the end-to-end tests; see e2e_support.h.
 #include "e2e_support.h"
 
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <cctype>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -370,6 +378,229 @@ std::string webhookMessage(const ClientResponse& response) {
   const json::object* object = ec ? nullptr : body.if_object();
   const json::value* message = object ? object->if_contains("message") : nullptr;
   return message && message->is_string() ? std::string(message->get_string()) : "";
+}
+
+// --- live event streams ---
+
+bool SseStream::open(std::uint16_t port, std::string_view target,
+                     const std::vector<Header>& headers, std::chrono::milliseconds wait) {
+  fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd_ < 0) {
+    return fail("socket: " + std::string(std::strerror(errno)));
+  }
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd_, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
+    return fail("connect: " + std::string(std::strerror(errno)));
+  }
+  std::string request = "GET " + std::string(target) + " HTTP/1.1\r\nHost: e2e\r\n";
+  request += "Accept: text/event-stream\r\n";
+  for (const Header& header : headers) {
+    request += header.name + ": " + header.value + "\r\n";
+  }
+  request += "\r\n";
+  if (::send(fd_, request.data(), request.size(), MSG_NOSIGNAL) !=
+      static_cast<ssize_t>(request.size())) {
+    return fail("send: " + std::string(std::strerror(errno)));
+  }
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  std::size_t end = std::string::npos;
+  while ((end = raw_.find("\r\n\r\n")) == std::string::npos) {
+    if (!fill(deadline)) {
+      return fail("no response header within the wait (read: " + raw_ + ")");
+    }
+  }
+  parseHeader(raw_.substr(0, end));
+  raw_.erase(0, end + 4);
+  return status_ != 0 || fail("not an HTTP response: " + raw_);
+}
+
+std::string SseStream::header(std::string_view name) const {
+  for (const Header& header : headers_) {
+    if (header.name.size() == name.size() &&
+        std::equal(name.begin(), name.end(), header.name.begin(), [](char a, char b) {
+          return std::tolower(static_cast<unsigned char>(a)) ==
+                 std::tolower(static_cast<unsigned char>(b));
+        })) {
+      return header.value;
+    }
+  }
+  return "";
+}
+
+std::optional<SseRecord> SseStream::next(std::chrono::milliseconds wait) {
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  for (;;) {
+    dechunk();
+    const std::size_t end = text_.find("\n\n");
+    if (end != std::string::npos) {
+      SseRecord record = parseRecord(text_.substr(0, end));
+      text_.erase(0, end + 2);
+      return record;
+    }
+    if (body_done_ || !fill(deadline)) {
+      return std::nullopt;
+    }
+  }
+}
+
+std::optional<SseRecord> SseStream::nextEvent(std::chrono::milliseconds wait) {
+  using std::chrono::milliseconds;
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  for (;;) {
+    const auto left =
+        std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
+    auto record = next(std::max(left, milliseconds(0)));
+    if (!record || !record->isComment()) {
+      return record;
+    }
+  }
+}
+
+bool SseStream::waitForEnd(std::chrono::milliseconds wait) {
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  while (!ended() && std::chrono::steady_clock::now() < deadline) {
+    fill(deadline);
+    dechunk();
+  }
+  return ended();
+}
+
+void SseStream::close() {
+  if (fd_ >= 0) {
+    ::close(fd_);
+    fd_ = -1;
+  }
+}
+
+bool SseStream::fail(std::string why) {
+  error_ = std::move(why);
+  close();
+  return false;
+}
+
+bool SseStream::fill(std::chrono::steady_clock::time_point deadline) {
+  if (fd_ < 0 || eof_) {
+    return false;
+  }
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+  pollfd entry{fd_, POLLIN, 0};
+  const int ready = ::poll(&entry, 1, static_cast<int>(std::max<std::int64_t>(left.count(), 0)));
+  if (ready <= 0) {
+    return false;
+  }
+  char buffer[65536];
+  const ssize_t got = ::recv(fd_, buffer, sizeof buffer, 0);
+  if (got <= 0) {
+    eof_ = true;
+    return false;
+  }
+  raw_.append(buffer, static_cast<std::size_t>(got));
+  return true;
+}
+
+void SseStream::parseHeader(const std::string& block) {
+  std::size_t line_end = block.find("\r\n");
+  const std::string status_line = block.substr(0, line_end);
+  if (status_line.starts_with("HTTP/1.1 ") && status_line.size() >= 12) {
+    std::from_chars(status_line.data() + 9, status_line.data() + 12, status_);
+  }
+  while (line_end != std::string::npos) {
+    const std::size_t begin = line_end + 2;
+    line_end = block.find("\r\n", begin);
+    const std::string line =
+        block.substr(begin, line_end == std::string::npos ? std::string::npos : line_end - begin);
+    const std::size_t colon = line.find(':');
+    if (colon == std::string::npos) {
+      continue;
+    }
+    std::string value = line.substr(colon + 1);
+    value.erase(0, value.find_first_not_of(" \t"));
+    headers_.push_back({line.substr(0, colon), value});
+  }
+  chunked_ = header("Transfer-Encoding") == "chunked";
+}
+
+void SseStream::dechunk() {
+  if (!chunked_) {
+    text_ += raw_;
+    raw_.clear();
+    return;
+  }
+  while (!body_done_) {
+    const std::size_t line_end = raw_.find("\r\n");
+    if (line_end == std::string::npos) {
+      return;
+    }
+    std::size_t size = 0;
+    const auto parsed = std::from_chars(raw_.data(), raw_.data() + line_end, size, 16);
+    if (parsed.ec != std::errc()) {
+      ADD_FAILURE() << "bad chunk header: " << raw_.substr(0, line_end);
+      body_done_ = true;
+      return;
+    }
+    if (raw_.size() < line_end + 2 + size + 2) {
+      return;
+    }
+    if (size == 0) {
+      body_done_ = true;
+      return;
+    }
+    text_.append(raw_, line_end + 2, size);
+    raw_.erase(0, line_end + 2 + size + 2);
+  }
+}
+
+SseRecord SseStream::parseRecord(std::string_view block) {
+  SseRecord record;
+  bool first_data = true;
+  while (!block.empty()) {
+    const std::size_t end = block.find('\n');
+    std::string_view line = block.substr(0, end);
+    block.remove_prefix(end == std::string_view::npos ? block.size() : end + 1);
+    if (line.starts_with(':')) {
+      line.remove_prefix(1);
+      record.comments.emplace_back(line);
+      continue;
+    }
+    const std::size_t colon = line.find(':');
+    const std::string_view field = line.substr(0, colon);
+    std::string_view value = colon == std::string_view::npos ? "" : line.substr(colon + 1);
+    if (value.starts_with(' ')) {
+      value.remove_prefix(1);
+    }
+    if (field == "id") {
+      record.id = value;
+      record.has_id = true;
+    } else if (field == "event") {
+      record.event = value;
+    } else if (field == "data") {
+      record.data += first_data ? "" : "\n";
+      record.data += value;
+      first_data = false;
+    }
+  }
+  return record;
+}
+
+std::string eventNotificationId(const std::optional<SseRecord>& record) {
+  if (!record || record->event != "notification") {
+    return "";
+  }
+  const json::value data = parseJson(record->data);
+  const json::object* object = data.if_object();
+  const json::value* id = object ? object->if_contains("notification_id") : nullptr;
+  return id && id->is_string() ? std::string(id->get_string()) : "";
+}
+
+std::string describe(const std::optional<SseRecord>& record) {
+  if (!record) {
+    return "no record";
+  }
+  return "id=" + record->id + " event=" + record->event + " data=" + record->data.substr(0, 300);
 }
 
 }  // namespace autoql::e2e

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -138,5 +139,80 @@ ClientResponse deliverWith(Client& client, std::string_view body,
 
 // The "message" of a 200 webhook answer ("ok", "duplicate", "ignored"), or "" otherwise.
 std::string webhookMessage(const ClientResponse& response);
+
+// --- live event streams ---
+
+// One SSE record: an event (with its fields) or only comments (a heartbeat).
+struct SseRecord {
+  std::string id;
+  std::string event;
+  std::string data;
+  std::vector<std::string> comments;
+  bool has_id = false;
+
+  bool isComment() const { return event.empty() && data.empty() && !has_id; }
+};
+
+// A client of GET /notifications/stream that reads the chunked response incrementally
+// from a plain socket, so that each record is seen as soon as it arrives. One thread at a
+// time.
+class SseStream {
+ public:
+  SseStream() = default;
+  ~SseStream() { close(); }
+  SseStream(const SseStream&) = delete;
+  SseStream& operator=(const SseStream&) = delete;
+
+  // Connects, sends the request and reads the response header (up to `wait`). Returns
+  // false, with error() saying why, when no header came.
+  bool open(std::uint16_t port, std::string_view target, const std::vector<Header>& headers = {},
+            std::chrono::milliseconds wait = std::chrono::seconds(5));
+
+  unsigned status() const { return status_; }
+  const std::string& error() const { return error_; }
+
+  // A response header's value (name case-insensitive), or "".
+  std::string header(std::string_view name) const;
+
+  // The next record, event or comment; nullopt when none came within `wait` or the
+  // stream ended (then ended() is true).
+  std::optional<SseRecord> next(std::chrono::milliseconds wait);
+
+  // The next event, skipping comment records (heartbeats).
+  std::optional<SseRecord> nextEvent(std::chrono::milliseconds wait);
+
+  // True once the server has closed the connection or ended the chunked body.
+  bool ended() const { return eof_ || body_done_; }
+
+  // Waits up to `wait` for the server to end the stream, skipping what still comes.
+  bool waitForEnd(std::chrono::milliseconds wait);
+
+  void close();
+
+ private:
+  bool fail(std::string why);
+  // Reads what is available into raw_, waiting until `deadline`. False on time-out or EOF.
+  bool fill(std::chrono::steady_clock::time_point deadline);
+  void parseHeader(const std::string& block);
+  // Moves the complete chunks of raw_ into text_.
+  void dechunk();
+  static SseRecord parseRecord(std::string_view block);
+
+  int fd_ = -1;
+  std::string raw_;   // bytes after the header, not yet de-chunked
+  std::string text_;  // de-chunked stream text not yet parsed into records
+  std::string error_;
+  unsigned status_ = 0;
+  std::vector<Header> headers_;
+  bool chunked_ = false;
+  bool eof_ = false;
+  bool body_done_ = false;
+};
+
+// The notification_id in an event's data, or "" when it is not a notification event.
+std::string eventNotificationId(const std::optional<SseRecord>& record);
+
+// A record in one line, for failure messages.
+std::string describe(const std::optional<SseRecord>& record);
 
 }  // namespace autoql::e2e
