@@ -60,8 +60,12 @@ bool Authenticator::isAdminToken(std::string_view token) const {
          security::constantTimeEqual(security::sha256Hex(token), admin_digest_);
 }
 
-Result<Caller, http::Response> Authenticator::authenticate(const http::Request& request) const {
-  const auto token = bearerToken(request);
+Result<Caller, http::Response> Authenticator::authenticate(const http::Request& request,
+                                                           bool query_token) const {
+  auto token = bearerToken(request);
+  if (!token && query_token) {
+    token = request.queryParam("access_token");
+  }
   if (token && isAdminToken(*token)) {
     return Caller{Caller::Kind::kAdmin, {}, {}};
   }

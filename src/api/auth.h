@@ -44,9 +44,12 @@ class Authenticator {
   // True when project-level writes need the admin token.
   bool adminRequiredForProjectWrites() const { return required() || !admin_digest_.empty(); }
 
-  // Identifies the caller from the Authorization header. 401 problem+json with
-  // WWW-Authenticate: Bearer when tokens are required and the request has no valid one.
-  Result<Caller, http::Response> authenticate(const http::Request& request) const;
+  // Identifies the caller from the Authorization header (or, with `query_token`, from
+  // ?access_token when the header is absent: browsers' EventSource cannot set headers).
+  // 401 problem+json with WWW-Authenticate: Bearer when tokens are required and the
+  // request has no valid one.
+  Result<Caller, http::Response> authenticate(const http::Request& request,
+                                              bool query_token = false) const;
 
  private:
   bool isAdminToken(std::string_view token) const;

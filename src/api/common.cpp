@@ -8,6 +8,7 @@
 #include <charconv>
 
 #include "domain/json_text.h"
+#include "domain/notification.h"
 #include "http/dispatcher.h"
 #include "http/problem.h"
 #include "util/log.h"
@@ -106,10 +107,13 @@ http::Response storeFailure(const Error& error, const http::Request& request,
 
 http::Response notFound(std::string_view what) {
   return http::problemResponse(404, "not_found", "Not found",
-                               "No " + std::string(what) + " with this id exists.");
+                               "No " + std::string(what) + " exists here.");
 }
 
 std::optional<std::int64_t> parseId(std::string_view text) {
+  if (!text.empty() && text.front() == '0') {
+    return std::nullopt;  // one spelling per id: "01" is not 1
+  }
   auto value = parseDigits(text);
   if (!value || *value == 0 || *value > static_cast<std::uint64_t>(INT64_MAX)) {
     return std::nullopt;
@@ -151,8 +155,8 @@ domain::VersionCondition ifMatchCondition(const http::Request& request) {
     while (!tag.empty() && (tag.back() == ' ' || tag.back() == '\t')) {
       tag.remove_suffix(1);
     }
-    if (tag == "*") {
-      condition.any = true;
+    if (tag == "*" && condition.versions.empty() && rest.empty()) {
+      condition.any = true;  // "*" only counts alone; in a list it matches nothing
       return condition;
     }
     if (tag.size() >= 3 && tag.front() == '"' && tag.back() == '"') {
@@ -164,13 +168,26 @@ domain::VersionCondition ifMatchCondition(const http::Request& request) {
   return condition;
 }
 
-std::string callerUserId(const http::Request& request) {
-  return queryString(request, "user_id").value_or("");
+Result<std::string, http::Response> callerUserId(const http::Request& request) {
+  auto user_id = queryString(request, "user_id");
+  if (!user_id) {
+    return std::string();
+  }
+  if (std::string problem = domain::checkText(*user_id, domain::kMaxUserIdChars);
+      !problem.empty()) {
+    return validationFailed({{"user_id", std::move(problem)}});
+  }
+  return std::move(*user_id);
+}
+
+bool isNotificationId(std::string_view id) {
+  return domain::checkText(id, domain::kMaxNotificationIdChars).empty();
 }
 
 std::string nextLink(std::string_view path,
                      const std::vector<std::pair<std::string_view, std::string>>& params) {
-  std::string link = "<" + std::string(path);
+  std::string link = "<";
+  link += path;
   char separator = '?';
   for (const auto& [name, value] : params) {
     link += separator;

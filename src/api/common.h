@@ -65,8 +65,12 @@ constexpr std::size_t kMaxOffset = 1'000'000'000;
 domain::VersionCondition ifMatchCondition(const http::Request& request);
 
 // The user a write is attributed to: ?user_id when given; empty otherwise (the store
-// then attributes it to the owner).
-std::string callerUserId(const http::Request& request);
+// then attributes it to the owner). 400 when ?user_id is not a valid user id.
+Result<std::string, http::Response> callerUserId(const http::Request& request);
+
+// True when `id` could name a stored notification (the validation the webhook applies);
+// other path segments answer 404 without a database round trip.
+bool isNotificationId(std::string_view id);
 
 // A string member of a JSON object; nullopt when absent or not a string.
 std::optional<std::string> bodyString(const boost::json::object& object, std::string_view name);

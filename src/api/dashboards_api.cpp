@@ -68,8 +68,11 @@ std::string versionInfoJson(const domain::DashboardVersionInfo& info) {
 }
 
 // The user a write is attributed to: the token's, else ?user_id, else (empty) the owner.
-std::string writerOf(const Caller& caller, const http::Request& request) {
-  return caller.kind == Caller::Kind::kUser ? caller.user_id : callerUserId(request);
+Result<std::string, http::Response> writerOf(const Caller& caller, const http::Request& request) {
+  if (caller.kind == Caller::Kind::kUser) {
+    return caller.user_id;
+  }
+  return callerUserId(request);
 }
 
 }  // namespace
@@ -271,8 +274,11 @@ http::Response DashboardsApi::update(const http::Request& request) {
   if (changes->version) {
     condition.require(*changes->version);
   }
-  return writeResponse(store_.updateDashboard(*id, *changes, condition, writerOf(*caller, request)),
-                       request);
+  auto writer = writerOf(*caller, request);
+  if (!writer) {
+    return writer.error();
+  }
+  return writeResponse(store_.updateDashboard(*id, *changes, condition, *writer), request);
 }
 
 http::Response DashboardsApi::remove(const http::Request& request) {
@@ -348,9 +354,15 @@ http::Response DashboardsApi::restore(const http::Request& request) {
   if (!target) {
     return validationFailed(target.error());
   }
-  return writeResponse(store_.restoreDashboardVersion(*id, *target, ifMatchCondition(request),
-                                                      writerOf(*caller, request)),
-                       request);
+  auto writer = writerOf(*caller, request);
+  if (!writer) {
+    return writer.error();
+  }
+  auto restored = store_.restoreDashboardVersion(*id, *target, ifMatchCondition(request), *writer);
+  if (!restored && restored.error().code == Errc::kNotFound) {
+    return notFound("version " + std::to_string(*target) + " of this dashboard");
+  }
+  return writeResponse(restored, request);
 }
 
 }  // namespace autoql::api

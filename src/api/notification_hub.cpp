@@ -94,10 +94,9 @@ NotificationHub::Subscription::~Subscription() {
 
 void NotificationHub::Subscription::deliver(std::int64_t seq, std::string text) {
   std::lock_guard lock(mutex_);
-  // Commits happen in sequence order, so an event at or below the last one replayed was
-  // already in the replay: a duplicate. Later events may arrive out of order (two
-  // webhooks published from two threads) and are all sent.
-  if (detached_ || seq <= replayed_through_) {
+  // A live event that was also in the replay is a duplicate. (Sequence numbers are not
+  // always committed in order, so only the replayed ones themselves are duplicates.)
+  if (detached_ || replayed_.count(seq) > 0) {
     return;
   }
   if (sink_) {
@@ -110,24 +109,38 @@ void NotificationHub::Subscription::deliver(std::int64_t seq, std::string text) 
   }
 }
 
-void NotificationHub::Subscription::attach(std::shared_ptr<http::EventSink> sink) {
+void NotificationHub::Subscription::endAfterReplay() {
   std::lock_guard lock(mutex_);
+  end_after_replay_ = true;
+}
+
+void NotificationHub::Subscription::attach(std::shared_ptr<http::EventSink> sink) {
+  std::unique_lock lock(mutex_);
   if (detached_) {
     return;
   }
   sink_ = std::move(sink);
   for (auto& [seq, text] : pending_) {
-    replayed_through_ = seq;
+    replayed_.insert(seq);
     sink_->send(std::move(text));
   }
   pending_.clear();
+  if (end_after_replay_) {
+    // Nothing more is sent on this stream; the server detaches it when it ends.
+    auto finishing = sink_;
+    sink_.reset();
+    detached_ = true;
+    lock.unlock();
+    finishing->finish();
+    hub_.remove(key_, this);
+  }
 }
 
 void NotificationHub::Subscription::detach() {
   {
     std::lock_guard lock(mutex_);
     if (detached_) {
-      return;
+      return;  // already detached (after a cut replay, attach() did it)
     }
     detached_ = true;
     sink_.reset();

@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -65,6 +66,11 @@ class NotificationHub::Subscription final : public http::EventSource {
   // sequence order without duplicates; after it, they are sent at once.
   void deliver(std::int64_t seq, std::string text);
 
+  // Ends the stream right after the replay is written, so that the client reconnects
+  // with the last id it received: used when the replay was cut at kMaxStreamReplay, as a
+  // live event sent after it would make the client skip what the cut left out.
+  void endAfterReplay();
+
   void attach(std::shared_ptr<http::EventSink> sink) override;
   void detach() override;
 
@@ -74,8 +80,9 @@ class NotificationHub::Subscription final : public http::EventSource {
   std::mutex mutex_;
   std::map<std::int64_t, std::string> pending_;
   std::shared_ptr<http::EventSink> sink_;
-  std::int64_t replayed_through_ = 0;  // the highest sequence sent when attached
+  std::set<std::int64_t> replayed_;  // sequences sent when attached (at most the replay)
   bool detached_ = false;
+  bool end_after_replay_ = false;
 };
 
 }  // namespace autoql::api

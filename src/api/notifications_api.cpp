@@ -15,6 +15,8 @@ namespace json = boost::json;
 // Cursors look like "c" + the sequence number in decimal, base64url-encoded without
 // padding, so that clients treat them as opaque and the format can change.
 constexpr char kCursorTag = 'c';
+// The last second of year 9999: the largest `before` a timestamp can be.
+constexpr std::int64_t kMaxUnixSeconds = 253402300799;
 constexpr std::string_view kBase64Url =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
@@ -22,8 +24,9 @@ constexpr std::string_view kBase64Url =
 // user_id named in the query string or else in the body (a PUT's). With `write`, an
 // admin caller is refused: it reads users' feeds but does not change them.
 Result<Owner, http::Response> identify(const Authenticator& auth, const http::Request& request,
-                                       const json::object* body = nullptr, bool write = false) {
-  auto caller = auth.authenticate(request);
+                                       const json::object* body = nullptr, bool write = false,
+                                       bool query_token = false) {
+  auto caller = auth.authenticate(request, query_token);
   if (!caller) {
     return caller.error();
   }
@@ -59,7 +62,7 @@ std::optional<std::int64_t> readBefore(const json::value* value, domain::FieldEr
   if (value == nullptr || value->is_null()) {
     return std::nullopt;
   }
-  if (value->is_int64() && value->get_int64() >= 0) {
+  if (value->is_int64() && value->get_int64() >= 0 && value->get_int64() <= kMaxUnixSeconds) {
     return value->get_int64() * 1000;
   }
   if (const json::string* text = value->if_string()) {
@@ -197,10 +200,16 @@ http::Response NotificationsApi::get(const http::Request& request) {
   if (auto refused = checkNamedIdentity(*caller, request)) {
     return std::move(*refused);
   }
+  if (!isNotificationId(request.pathParam("id"))) {
+    return notFound("notification");
+  }
   const bool as_user = caller->kind == Caller::Kind::kUser;
-  const std::string user_id =
-      as_user ? caller->user_id : queryString(request, "user_id").value_or("");
-  auto record = store_.getNotification(request.pathParam("id"), user_id);
+  auto user_id =
+      as_user ? Result<std::string, http::Response>(caller->user_id) : callerUserId(request);
+  if (!user_id) {
+    return user_id.error();
+  }
+  auto record = store_.getNotification(request.pathParam("id"), *user_id);
   if (!record) {
     return storeFailure(record.error(), request, "notification");
   }
@@ -295,6 +304,9 @@ http::Response NotificationsApi::setState(const http::Request& request) {
     return validationFailed(errors);
   }
 
+  if (!isNotificationId(request.pathParam("id"))) {
+    return notFound("notification");
+  }
   auto record =
       store_.setNotificationState(request.pathParam("id"), who->project_id, who->user_id, *state);
   if (!record) {
@@ -332,6 +344,9 @@ http::Response NotificationsApi::remove(const http::Request& request) {
   if (!who) {
     return who.error();
   }
+  if (!isNotificationId(request.pathParam("id"))) {
+    return notFound("notification");
+  }
   auto removed = store_.removeFromFeed(request.pathParam("id"), who->project_id, who->user_id);
   if (!removed) {
     return storeFailure(removed.error(), request, "notification");
@@ -342,7 +357,7 @@ http::Response NotificationsApi::remove(const http::Request& request) {
 }
 
 http::Response NotificationsApi::stream(const http::Request& request) {
-  auto who = identify(auth_, request);
+  auto who = identify(auth_, request, nullptr, /*write=*/false, /*query_token=*/true);
   if (!who) {
     return who.error();
   }
@@ -371,6 +386,9 @@ http::Response NotificationsApi::stream(const http::Request& request) {
     }
     for (const auto& record : *missed) {
       subscription->deliver(record.notification.seq, notificationEvent(record));
+    }
+    if (missed->size() == kMaxStreamReplay) {
+      subscription->endAfterReplay();  // more remain: the client resumes from the last id
     }
   }
 

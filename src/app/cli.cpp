@@ -181,7 +181,8 @@ void addServerOptions(CLI::App& command, Config& config, RawOptions& raw) {
 void addCommonOptions(CLI::App& command, Config& config, RawOptions& raw) {
   command
       .add_option("--database", config.database,
-                  "sqlite:PATH or sqlite::memory: (env AUTOQL_DATABASE_URL, then DATABASE_URL)")
+                  "sqlite:PATH, sqlite::memory: or postgresql://... "
+                  "(env AUTOQL_DATABASE_URL, then DATABASE_URL)")
       ->capture_default_str();
   command.add_option("--log-format", raw.log_format, "text or json")
       ->envname("AUTOQL_LOG_FORMAT")
@@ -370,7 +371,14 @@ ParsedCommandLine parseCommandLine(int argc, char** argv) {
       finishConfig(*import, config, raw);
     } else if (token->parsed()) {
       invocation.command = Command::kToken;
-      checkSecret(invocation.secret);
+      if (invocation.secret.size() < kMinJwtSecretBytes) {
+        throw OptionError("--secret: must be at least " + std::to_string(kMinJwtSecretBytes) +
+                          " bytes, as the server's --jwt-secret");
+      }
+      if (invocation.user.empty() || invocation.project.empty()) {
+        throw OptionError(std::string(invocation.user.empty() ? "--user" : "--project") +
+                          ": must not be empty");
+      }
       invocation.ttl = std::chrono::duration_cast<std::chrono::seconds>(
           duration("--ttl", raw.ttl, std::chrono::seconds(1), std::chrono::hours(24 * 365)));
     } else if (version->parsed()) {

@@ -97,6 +97,20 @@ std::string readAll(std::istream& in) {
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
+// The contents of a regular file; nullopt for anything else (checked before opening, so
+// that a FIFO or a device does not block the command).
+std::optional<std::string> readRegularFile(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    return std::nullopt;
+  }
+  std::ifstream file(path, std::ios::binary);
+  if (!file) {
+    return std::nullopt;
+  }
+  return readAll(file);
+}
+
 // A Data Alert in the shape AutoQL sends, with a fresh notification id.
 std::string sampleAlert() {
   const std::int64_t now_seconds = systemNowMillis() / 1000;
@@ -182,13 +196,12 @@ int runWebhookSend(const Invocation& invocation) {
 
   std::string body = sampleAlert();
   if (!invocation.file.empty()) {
-    std::error_code ec;
-    std::ifstream file(invocation.file, std::ios::binary);
-    if (!std::filesystem::is_regular_file(invocation.file, ec) || !file) {
+    auto content = readRegularFile(invocation.file);
+    if (!content) {
       std::fprintf(stderr, "autoql-backend: --file: cannot read '%s'\n", invocation.file.c_str());
       return 2;
     }
-    body = readAll(file);
+    body = std::move(*content);
   }
 
   const std::string timestamp = std::to_string(systemNowMillis());
@@ -213,9 +226,8 @@ int runWebhookSend(const Invocation& invocation) {
 }
 
 int runTopicsImport(const Invocation& invocation) {
-  std::error_code ec;
-  std::ifstream file(invocation.file, std::ios::binary);
-  if (!std::filesystem::is_regular_file(invocation.file, ec) || !file) {
+  auto content = readRegularFile(invocation.file);
+  if (!content) {
     std::fprintf(stderr, "autoql-backend: --file: cannot read '%s'\n", invocation.file.c_str());
     return 2;
   }
@@ -225,7 +237,7 @@ int runTopicsImport(const Invocation& invocation) {
     return 2;
   }
 
-  auto parsed = domain::parseJson(readAll(file));
+  auto parsed = domain::parseJson(*content);
   if (!parsed) {
     std::fprintf(stderr, "autoql-backend: %s: not valid JSON: %s\n", invocation.file.c_str(),
                  parsed.error().c_str());

@@ -52,7 +52,7 @@ std::optional<std::string> tilesJson(const json::value& data, FieldErrors& error
 
   json::array tiles = data.get_array();
   bool all_objects = true;
-  for (std::size_t i = 0; i < tiles.size(); ++i) {
+  for (std::size_t i = 0; i < tiles.size() && !full(errors); ++i) {
     json::object* tile = tiles[i].if_object();
     if (tile == nullptr) {
       errors.push_back({"data[" + std::to_string(i) + "]", "must be an object"});

@@ -42,6 +42,9 @@ std::optional<std::string> readText(const json::object& payload, std::string_vie
   } else if (countCodePoints(text) > max_chars) {
     errors.push_back(
         {fieldName(field), "must be at most " + std::to_string(max_chars) + " characters"});
+  } else if (text.find('\0') != std::string::npos) {
+    // No engine stores NUL in text faithfully (PostgreSQL cannot at all): refused.
+    errors.push_back({fieldName(field), "must not contain NUL characters"});
   }
   return text;
 }
@@ -61,7 +64,7 @@ std::vector<std::string> readUsers(const json::object& payload, FieldErrors& err
 
   std::vector<std::string> out;
   out.reserve(users->size());
-  for (std::size_t i = 0; i < users->size(); ++i) {
+  for (std::size_t i = 0; i < users->size() && !full(errors); ++i) {
     const json::string* user = (*users)[i].if_string();
     const std::string field = "payload.users[" + std::to_string(i) + "]";
     if (user == nullptr) {
@@ -130,8 +133,9 @@ Result<std::string, FieldErrors> parseEvent(const json::value& body) {
   if (event == nullptr) {
     return FieldErrors{{"event", "is required"}};
   }
-  if (!event->is_string() || event->get_string().empty()) {
-    return FieldErrors{{"event", "must be a non-empty string"}};
+  if (!event->is_string() || !checkText(event->get_string(), kMaxEventChars).empty()) {
+    return FieldErrors{{"event", "must be a string of 1 to " + std::to_string(kMaxEventChars) +
+                                     " characters without control characters"}};
   }
   return std::string(event->get_string());
 }

@@ -16,6 +16,7 @@
 namespace autoql::domain {
 
 constexpr std::size_t kMaxNotificationIdChars = 256;
+constexpr std::size_t kMaxEventChars = 256;
 constexpr std::size_t kMaxTitleChars = 1024;
 constexpr std::size_t kMaxMessageChars = 10000;
 constexpr std::size_t kMaxQueryChars = 10000;

@@ -15,6 +15,15 @@ std::string at(std::size_t i) {
   return "topics[" + std::to_string(i) + "]";
 }
 
+// checkText, and also refusing text of spaces only: it would show as an empty entry.
+std::string checkEntry(std::string_view text, std::size_t max_chars) {
+  std::string problem = checkText(text, max_chars);
+  if (problem.empty() && text.find_first_not_of(' ') == std::string_view::npos) {
+    problem = "must not be blank";
+  }
+  return problem;
+}
+
 void checkUnknownMembers(const json::object& object, std::initializer_list<std::string_view> known,
                          const std::string& path, FieldErrors& errors) {
   for (const auto& member : object) {
@@ -35,13 +44,14 @@ void checkQueries(const json::value* queries, const std::string& path, FieldErro
   if (list->size() > kMaxQueriesPerTopic) {
     errors.push_back(
         {path + ".queries", "must hold at most " + std::to_string(kMaxQueriesPerTopic)});
+    return;
   }
-  for (std::size_t q = 0; q < list->size(); ++q) {
+  for (std::size_t q = 0; q < list->size() && !full(errors); ++q) {
     const std::string field = path + ".queries[" + std::to_string(q) + "]";
     const json::string* query = (*list)[q].if_string();
     if (query == nullptr) {
       errors.push_back({field, "must be a string"});
-    } else if (std::string problem = checkText(*query, kMaxTopicQueryChars); !problem.empty()) {
+    } else if (std::string problem = checkEntry(*query, kMaxTopicQueryChars); !problem.empty()) {
       errors.push_back({field, std::move(problem)});
     }
   }
@@ -59,7 +69,7 @@ void checkTopic(const json::value& item, std::size_t i, std::set<std::string>& n
   const json::value* name = topic->if_contains("topic");
   if (name == nullptr || !name->is_string()) {
     errors.push_back({at(i) + ".topic", "must be a string"});
-  } else if (std::string problem = checkText(name->get_string(), kMaxTopicChars);
+  } else if (std::string problem = checkEntry(name->get_string(), kMaxTopicChars);
              !problem.empty()) {
     errors.push_back({at(i) + ".topic", std::move(problem)});
   } else if (!names.insert(std::string(name->get_string())).second) {
@@ -85,10 +95,11 @@ Result<std::string, FieldErrors> parseTopics(const json::value& body) {
   }
   if (topics->size() > kMaxTopics) {
     errors.push_back({"topics", "must hold at most " + std::to_string(kMaxTopics) + " topics"});
+    return errors;
   }
 
   std::set<std::string> names;
-  for (std::size_t i = 0; i < topics->size(); ++i) {
+  for (std::size_t i = 0; i < topics->size() && !full(errors); ++i) {
     checkTopic((*topics)[i], i, names, errors);
   }
   if (!errors.empty()) {

@@ -19,4 +19,12 @@ struct FieldError {
 
 using FieldErrors = std::vector<FieldError>;
 
+// Validators stop after this many errors: a body of millions of bad items must cost
+// neither millions of error objects nor a response as large as the body.
+constexpr std::size_t kMaxFieldErrors = 20;
+
+inline bool full(const FieldErrors& errors) {
+  return errors.size() >= kMaxFieldErrors;
+}
+
 }  // namespace autoql::domain

@@ -18,6 +18,9 @@ class EventSink {
   // Queues `text` (whole SSE records, each ending in a blank line) for writing. Safe
   // from any thread; never blocks. Returns false once the stream has ended.
   virtual bool send(std::string text) = 0;
+
+  // Ends the stream once everything queued so far is written. Safe from any thread.
+  virtual void finish() = 0;
 };
 
 // Implemented by the handler's side: where a stream's events come from.

@@ -202,6 +202,7 @@ class SessionSink final : public EventSink {
   explicit SessionSink(std::weak_ptr<Session> session) : session_(std::move(session)) {}
 
   bool send(std::string text) override;
+  void finish() override;
 
   // Called by the session when the stream ends; later sends are refused.
   void end() { ended_ = true; }
@@ -234,6 +235,16 @@ class Session : public std::enable_shared_from_this<Session> {
       } else if (self->idle_) {
         beast::error_code ignored;
         self->stream_.socket().close(ignored);
+      }
+    });
+  }
+
+  // Ends the open stream once its queue is written (on the strand).
+  void postFinish() {
+    net::post(stream_.get_executor(), [self = shared_from_this()] {
+      self->finishing_ = true;
+      if (!self->writing_ && self->outbox_.empty()) {
+        self->endStream();
       }
     });
   }
@@ -542,6 +553,8 @@ class Session : public std::enable_shared_from_this<Session> {
     outbox_.pop_front();
     if (!outbox_.empty()) {
       doWriteEvent();
+    } else if (finishing_) {
+      endStream();
     }
   }
 
@@ -609,6 +622,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // An open event stream (startStream).
   bool streaming_ = false;
   bool ended_ = false;
+  bool finishing_ = false;  // end once the queue is written
   bool writing_ = false;
   std::shared_ptr<EventSource> source_;
   std::shared_ptr<SessionSink> sink_;
@@ -619,6 +633,12 @@ class Session : public std::enable_shared_from_this<Session> {
   std::array<char, 256> discard_{};
   net::steady_timer heartbeat_{stream_.get_executor()};
 };
+
+void SessionSink::finish() {
+  if (auto session = session_.lock()) {
+    session->postFinish();
+  }
+}
 
 bool SessionSink::send(std::string text) {
   if (ended_) {

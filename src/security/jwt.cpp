@@ -128,7 +128,10 @@ Result<TokenIdentity, TokenError> checkClaims(const json::object& claims,
   }
   const double now = static_cast<double>(options.clock()) / 1000.0;
   const auto leeway = static_cast<double>(options.leeway.count());
-  if (exp && now > *exp + leeway) {
+  if (!exp) {
+    return TokenError::kNoExpiry;
+  }
+  if (now > *exp + leeway) {
     return TokenError::kExpired;
   }
   if (nbf && now + leeway < *nbf) {
@@ -167,6 +170,8 @@ std::string_view describe(TokenError error) {
       return "the token is not signed with the algorithm this server accepts";
     case TokenError::kExpired:
       return "the token has expired";
+    case TokenError::kNoExpiry:
+      return "the token has no exp claim (tokens that never expire are not accepted)";
     case TokenError::kNotYetValid:
       return "the token is not valid yet";
     case TokenError::kWrongIssuer:

@@ -1,7 +1,7 @@
 // Bearer token verification (DESIGN 4) with libjwt: HS256 with a shared secret, or
 // RS256 / ES256 with a PEM public key (the algorithm follows the key type). A token must
 // use exactly the configured algorithm (so neither "none" nor an HMAC signed with the
-// public key passes), be within exp/nbf with a leeway, and match the issuer and audience
+// public key passes), carry exp, be within exp/nbf with a leeway, and match the issuer and audience
 // when those are configured. It names its user in `user_id` (else `sub`) and its project
 // in `project_id`, the claims AutoQL's own tokens carry.
 //
@@ -35,6 +35,7 @@ enum class TokenError {
   kBadSignature,    // the signature does not verify with the configured key
   kWrongAlgorithm,  // "none", or an algorithm other than the configured one
   kExpired,
+  kNoExpiry,  // no exp claim: a token that never expires is refused
   kNotYetValid,
   kWrongIssuer,
   kWrongAudience,

@@ -27,7 +27,10 @@ std::string checkDatabaseUrl(std::string_view url) {
   return "unknown database URL scheme; use sqlite:PATH, sqlite::memory: or postgresql://...";
 }
 
-std::string redactUrl(std::string_view url) {
+namespace {
+
+// Replaces the password of user:password@ with "***".
+std::string redactUserInfo(std::string_view url) {
   // postgresql://user:password@host/...: the password runs from the first ':' after the
   // scheme's "//" to the '@' that ends the user information.
   const std::size_t start = url.find("://");
@@ -40,6 +43,26 @@ std::string redactUrl(std::string_view url) {
     return std::string(url);
   }
   return std::string(url.substr(0, colon + 1)) + "***" + std::string(url.substr(at));
+}
+
+// Replaces the value of a "password=" URL parameter (libpq accepts one) with "***".
+std::string redactPasswordParameter(std::string url) {
+  for (std::size_t at = url.find("password="); at != std::string::npos;
+       at = url.find("password=", at + 1)) {
+    if (at > 0 && url[at - 1] != '?' && url[at - 1] != '&') {
+      continue;
+    }
+    const std::size_t start = at + 9;
+    const std::size_t end = std::min(url.find('&', start), url.size());
+    url.replace(start, end - start, "***");
+  }
+  return url;
+}
+
+}  // namespace
+
+std::string redactUrl(std::string_view url) {
+  return redactPasswordParameter(redactUserInfo(url));
 }
 
 Result<std::unique_ptr<Store>> openStore(std::string_view url, const StoreOptions& options) {

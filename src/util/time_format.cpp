@@ -12,7 +12,7 @@ std::string formatIsoMillis(std::int64_t unix_ms) {
   const year_month_day date{day};
   const hh_mm_ss clock{time - day};
 
-  char out[32];
+  char out[64];  // room for any int value GCC's -Wformat-truncation assumes, not only dates
   std::snprintf(
       out, sizeof out, "%04d-%02u-%02uT%02ld:%02ld:%02ld.%03ldZ", static_cast<int>(date.year()),
       static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),

@@ -24,7 +24,11 @@ constexpr std::string_view kChannel = "autoql_notification";
 constexpr std::chrono::milliseconds kLeaseWait{5000};
 // How often the listener wakes to check for shutdown, and waits before reconnecting.
 constexpr int kListenPollMillis = 250;
-constexpr std::chrono::seconds kListenRetry{1};
+constexpr std::chrono::milliseconds kListenRetry{1000};
+// How long start-up waits for the listener's first LISTEN.
+constexpr std::chrono::seconds kListenStartWait{5};
+// Notifications delivered per catch-up query; a longer backlog takes several rounds.
+constexpr std::int64_t kCatchUpLimit = 1000;
 
 constexpr std::string_view kDashboardColumns =
     "id, project_id, user_id, name, data, version, created_at, updated_at, updated_by";
@@ -191,26 +195,71 @@ Result<void> PgStore::ping() {
 void PgStore::onNotificationStored(NotificationListener listener) {
   listener_ = std::move(listener);
   listener_thread_ = std::thread([this] { listen(); });
+
+  // Serve only once LISTEN is in place, so that nothing stored after start-up is missed
+  // (if the database is down, the listener catches up when it connects).
+  std::unique_lock lock(listening_mutex_);
+  listening_changed_.wait_for(lock, kListenStartWait, [this] { return listening_; });
+}
+
+void PgStore::catchUp(Connection& db, std::int64_t& last_seq) {
+  auto rows = db.exec("SELECT " + std::string(kNotificationColumns) +
+                          " FROM notifications n WHERE n.seq > $1 ORDER BY n.seq LIMIT $2",
+                      {num(last_seq), num(kCatchUpLimit)});
+  for (int i = 0; i < rows.size(); ++i) {
+    Notification notification = readNotification(rows, i);
+    last_seq = notification.seq;
+    if (listener_) {
+      listener_(notification);
+    }
+  }
+}
+
+void PgStore::deliverOne(Connection& db, const std::string& seq, std::int64_t& last_seq) {
+  auto rows = db.exec(
+      "SELECT " + std::string(kNotificationColumns) + " FROM notifications n WHERE n.seq = $1",
+      {text(seq)});
+  if (rows.empty()) {
+    return;
+  }
+  Notification notification = readNotification(rows, 0);
+  last_seq = std::max(last_seq, notification.seq);
+  if (listener_) {
+    listener_(notification);
+  }
 }
 
 void PgStore::listen() {
   static const auto log = componentLogger("store");
+  std::int64_t last_seq = -1;  // unknown until the first connection
   while (!stopping_) {
     try {
       Connection db(url_);
       db.exec("LISTEN " + std::string(kChannel));
+      if (last_seq < 0) {
+        last_seq = db.exec("SELECT COALESCE(MAX(seq), 0) FROM notifications").integer(0, 0);
+      } else {
+        // What was stored while this listener was away. (A row that took a sequence number
+        // before the disconnect and commits only now is not seen: the stream's
+        // Last-Event-ID replay still has it.)
+        catchUp(db, last_seq);
+      }
+      {
+        std::lock_guard lock(listening_mutex_);
+        listening_ = true;
+      }
+      listening_changed_.notify_all();
+
       while (!stopping_) {
         pollfd socket{db.socket(), POLLIN, 0};
         if (::poll(&socket, 1, kListenPollMillis) < 0 || !db.consumeInput()) {
           throw PgError(Errc::kUnavailable, "the notification listener lost its connection");
         }
         for (const std::string& payload : db.takeNotifications()) {
-          auto rows = db.exec(kFeedJoin.substr(0, kFeedJoin.find(", r.state")) +
-                                  " FROM notifications n WHERE n.seq = $1",
-                              {text(payload)});
-          if (!rows.empty() && listener_) {
-            listener_(readNotification(rows, 0));
-          }
+          // Each payload names one stored notification. Sequence numbers are taken at
+          // insert but committed in any order, so each is read by itself: reading "all
+          // after the highest seen" would skip one that commits late.
+          deliverOne(db, payload, last_seq);
         }
       }
     } catch (const PgError& e) {

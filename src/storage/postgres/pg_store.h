@@ -7,8 +7,10 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 
@@ -80,13 +82,23 @@ class PgStore final : public Store {
       const std::function<bool(Connection&, domain::Dashboard&)>& change);
 
   // Listens for notifications stored by any instance and hands them to the listener.
+  // After a reconnect it first delivers what was stored while it was away.
   void listen();
+
+  // Delivers the notifications stored after `last_seq` (at most a page), advancing it.
+  void catchUp(Connection& db, std::int64_t& last_seq);
+
+  // Delivers the notification with sequence `seq` (a NOTIFY payload).
+  void deliverOne(Connection& db, const std::string& seq, std::int64_t& last_seq);
 
   const std::string url_;
   StoreOptions options_;
   Pool pool_;
   NotificationListener listener_;
   std::atomic<bool> stopping_{false};
+  std::mutex listening_mutex_;
+  std::condition_variable listening_changed_;
+  bool listening_ = false;  // the first LISTEN is in place
   std::thread listener_thread_;
 };
 

@@ -99,7 +99,11 @@ TEST(Jwt, Hs256Table) {
 
   const std::pair<std::string, std::string> cases[] = {
       {valid, "ok:u1@p1"},
-      {sign(JWT_ALG_HS256, kSecret, R"({"sub":"s1","project_id":7})"), "ok:s1@7"},
+      {sign(JWT_ALG_HS256, kSecret,
+            R"({"sub":"s1","project_id":7,"exp":)" + std::to_string(kNowSeconds + 60) + "}"),
+       "ok:s1@7"},
+      {sign(JWT_ALG_HS256, kSecret, R"({"user_id":"u1","project_id":"p1"})"),
+       std::string(describe(TokenError::kNoExpiry))},
       {sign(JWT_ALG_HS256, "another-secret-of-32-bytes-or-more", claims()),
        std::string(describe(TokenError::kBadSignature))},
       {tampered, std::string(describe(TokenError::kBadSignature))},
@@ -112,7 +116,8 @@ TEST(Jwt, Hs256Table) {
        std::string(describe(TokenError::kNotYetValid))},
       {sign(JWT_ALG_HS256, kSecret, R"({"user_id":"u1","exp":"tomorrow","project_id":"p"})"),
        std::string(describe(TokenError::kMalformed))},
-      {sign(JWT_ALG_HS256, kSecret, R"({"user_id":"u1"})"),
+      {sign(JWT_ALG_HS256, kSecret,
+            R"({"user_id":"u1","exp":)" + std::to_string(kNowSeconds + 60) + "}"),
        std::string(describe(TokenError::kMissingIdentity))},
       {"", std::string(describe(TokenError::kMalformed))},
       {"not.a.token", std::string(describe(TokenError::kMalformed))},
