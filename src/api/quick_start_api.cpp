@@ -45,6 +45,14 @@ http::Response QuickStartApi::put(const http::Request& request) {
   if (!body) {
     return body.error();
   }
+  // A project_id in the body is tolerated (the shape of the file `topics import` reads)
+  // but must name the same project as the query.
+  if (const boost::json::object* object = body->if_object()) {
+    if (const boost::json::value* named = object->if_contains("project_id");
+        named != nullptr && (!named->is_string() || named->get_string() != *project)) {
+      return validationFailed({{"project_id", "must match the project_id of the query"}});
+    }
+  }
   auto topics = domain::parseTopics(*body);
   if (!topics) {
     return validationFailed(topics.error());
