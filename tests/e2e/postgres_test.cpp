@@ -1,8 +1,9 @@
 // PostgreSQL scale-out end to end (DESIGN 5): several autoql-backend processes on one
 // database. Migrations under concurrent starts, data and conditional writes shared across
-// instances, live streams fed by LISTEN/NOTIFY from another instance, idempotent webhooks
-// across instances, a database outage and recovery without a restart, and the bound of
-// the connection pool. Each test runs on a database of its own.
+// instances, live streams fed by LISTEN/NOTIFY from another instance (every event once,
+// also when many commit at once), idempotent webhooks across instances, a database
+// outage and recovery without a restart, and the bound of the connection pool. Each test
+// runs on a database of its own.
 //
 // Every test needs a PostgreSQL server (scripts/with-postgres exports
 // AUTOQL_TEST_POSTGRES_URL) and skips itself without one. PostgresOutage stops and starts
