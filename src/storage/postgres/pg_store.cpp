@@ -141,41 +141,49 @@ PgStore::~PgStore() {
   }
 }
 
+void PgStore::release(std::unique_ptr<Connection> db, bool rollback) {
+  if (!db) {
+    return;
+  }
+  if (rollback && db->healthy()) {
+    try {
+      db->exec("ROLLBACK");
+    } catch (const PgError&) {
+      // The pool drops it if it broke.
+    }
+  }
+  pool_.giveBack(std::move(db));
+}
+
 Result<void> PgStore::run(const std::function<void(Connection&)>& work, bool transaction) {
-  std::unique_ptr<Connection> db;
-  try {
-    db = pool_.lease();
-    if (transaction) {
-      db->exec("BEGIN");
-    }
-    work(*db);
-    if (transaction) {
-      db->exec("COMMIT");
-    }
-    pool_.giveBack(std::move(db));
-    return Ok{};
-  } catch (const PgError& e) {
-    if (db && transaction && db->healthy()) {
-      try {
-        db->exec("ROLLBACK");
-      } catch (const PgError&) {
+  // A pooled connection can die while idle (the database restarted). Its first statement
+  // then fails before anything was done, and the work is tried once more on a new one:
+  // a read at any point, a transaction only when its BEGIN failed.
+  for (int attempt = 0;; ++attempt) {
+    std::unique_ptr<Connection> db;
+    bool begun = false;
+    try {
+      db = pool_.lease();
+      if (transaction) {
+        db->exec("BEGIN");
+        begun = true;
       }
-    }
-    if (db) {
-      pool_.giveBack(std::move(db));
-    }
-    return e.toError();
-  } catch (const std::exception& e) {
-    if (db && transaction && db->healthy()) {
-      try {
-        db->exec("ROLLBACK");
-      } catch (const PgError&) {
+      work(*db);
+      if (transaction) {
+        db->exec("COMMIT");
       }
-    }
-    if (db) {
       pool_.giveBack(std::move(db));
+      return Ok{};
+    } catch (const PgError& e) {
+      const bool stale = db && !db->healthy() && attempt == 0 && !begun;
+      release(std::move(db), transaction);
+      if (!stale) {
+        return e.toError();
+      }
+    } catch (const std::exception& e) {
+      release(std::move(db), transaction);
+      return Error{Errc::kInternal, e.what()};
     }
-    return Error{Errc::kInternal, e.what()};
   }
 }
 

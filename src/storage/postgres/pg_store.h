@@ -77,6 +77,9 @@ class PgStore final : public Store {
   // back when it throws). Turns PgError and other exceptions into Error values.
   Result<void> run(const std::function<void(Connection&)>& work, bool transaction);
 
+  // Gives a connection back to the pool, rolling back first when asked.
+  void release(std::unique_ptr<Connection> db, bool rollback);
+
   Result<DashboardWrite> changeDashboard(
       std::int64_t id, const domain::VersionCondition& condition, std::string_view updated_by,
       const std::function<bool(Connection&, domain::Dashboard&)>& change);
