@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <stdexcept>
 #include <thread>
@@ -301,39 +302,74 @@ void finishConfig(const CLI::App& command, Config& config, const RawOptions& raw
       duration("--stream-heartbeat", raw.stream_heartbeat, milliseconds(100), hours(1));
 }
 
-}  // namespace
+// A subcommand, the command it selects, and the checks that run once it is parsed.
+struct Subcommand {
+  CLI::App* app;
+  Command command;
+  std::function<void()> finish;
+};
 
-ParsedCommandLine parseCommandLine(int argc, char** argv) {
-  Invocation invocation;
-  Config& config = invocation.config;
-  config.threads = std::max(1U, std::thread::hardware_concurrency());
-  RawOptions raw;
-
-  CLI::App app{
-      "autoql-backend: dashboards, Data Alert notifications and Query Quick Start "
-      "for applications that embed the AutoQL widgets",
-      "autoql-backend"};
-  app.require_subcommand(1);
-
-  auto* serve = app.add_subcommand("serve", "Run the HTTP server (migrates the schema first)");
-  addServerOptions(*serve, config, raw);
-  addCommonOptions(*serve, config, raw);
-
-  auto* migrate = app.add_subcommand("migrate", "Apply schema migrations and exit");
-  addCommonOptions(*migrate, config, raw);
-
+void addWebhookCommands(CLI::App& app, Invocation& invocation, std::vector<Subcommand>& out) {
   auto* webhook = app.add_subcommand("webhook", "Sign or send Data Alert webhook deliveries");
   webhook->require_subcommand(1);
+
   auto* sign = webhook->add_subcommand(
       "sign", "Print AutoQL-Timestamp and AutoQL-Signature headers for the body on stdin");
   sign->add_option("--secret", invocation.secret, "Webhook secret")->required();
   sign->add_option("--timestamp", invocation.timestamp,
                    "Milliseconds since the epoch (default: now)");
+  out.push_back({sign, Command::kWebhookSign, [&invocation] {
+                   checkSecret(invocation.secret);
+                   checkTimestamp(invocation.timestamp);
+                 }});
+
   auto* send = webhook->add_subcommand("send", "POST a signed Data Alert to a running server");
   send->add_option("url", invocation.url, "Webhook URL, e.g. http://127.0.0.1:5000/webhooks/autoql")
       ->required();
   send->add_option("--secret", invocation.secret, "Webhook secret")->required();
   send->add_option("--file", invocation.file, "Body to send (default: a generated sample alert)");
+  out.push_back({send, Command::kWebhookSend, [&invocation] { checkSecret(invocation.secret); }});
+}
+
+void addTokenCommand(CLI::App& app, Invocation& invocation, RawOptions& raw,
+                     std::vector<Subcommand>& out) {
+  auto* token = app.add_subcommand("token", "Mint an HS256 bearer token for local testing");
+  token->add_option("--secret", invocation.secret, "The server's --jwt-secret")->required();
+  token->add_option("--user", invocation.user, "user_id claim")->required();
+  token->add_option("--project", invocation.project, "project_id claim")->required();
+  token->add_option("--ttl", raw.ttl, "Lifetime")->capture_default_str();
+  out.push_back(
+      {token, Command::kToken, [&invocation, &raw] {
+         if (invocation.secret.size() < kMinJwtSecretBytes) {
+           throw OptionError("--secret: must be at least " + std::to_string(kMinJwtSecretBytes) +
+                             " bytes, as the server's --jwt-secret");
+         }
+         if (invocation.user.empty() || invocation.project.empty()) {
+           throw OptionError(std::string(invocation.user.empty() ? "--user" : "--project") +
+                             ": must not be empty");
+         }
+         invocation.ttl = std::chrono::duration_cast<std::chrono::seconds>(
+             duration("--ttl", raw.ttl, std::chrono::seconds(1), std::chrono::hours(24 * 365)));
+       }});
+}
+
+// Registers every subcommand of DESIGN 2 on `app`.
+std::vector<Subcommand> addSubcommands(CLI::App& app, Invocation& invocation, RawOptions& raw) {
+  Config& config = invocation.config;
+  std::vector<Subcommand> commands;
+
+  auto* serve = app.add_subcommand("serve", "Run the HTTP server (migrates the schema first)");
+  addServerOptions(*serve, config, raw);
+  addCommonOptions(*serve, config, raw);
+  commands.push_back(
+      {serve, Command::kServe, [serve, &config, &raw] { finishConfig(*serve, config, raw); }});
+
+  auto* migrate = app.add_subcommand("migrate", "Apply schema migrations and exit");
+  addCommonOptions(*migrate, config, raw);
+  commands.push_back({migrate, Command::kMigrate,
+                      [migrate, &config, &raw] { finishConfig(*migrate, config, raw); }});
+
+  addWebhookCommands(app, invocation, commands);
 
   auto* topics = app.add_subcommand("topics", "Manage Query Quick Start topic lists");
   topics->require_subcommand(1);
@@ -342,47 +378,36 @@ ParsedCommandLine parseCommandLine(int argc, char** argv) {
   import->add_option("--project", invocation.project, "Project id")->required();
   import->add_option("--file", invocation.file, "Topics file")->required();
   addCommonOptions(*import, config, raw);
+  commands.push_back({import, Command::kTopicsImport,
+                      [import, &config, &raw] { finishConfig(*import, config, raw); }});
 
-  auto* token = app.add_subcommand("token", "Mint an HS256 bearer token for local testing");
-  token->add_option("--secret", invocation.secret, "The server's --jwt-secret")->required();
-  token->add_option("--user", invocation.user, "user_id claim")->required();
-  token->add_option("--project", invocation.project, "project_id claim")->required();
-  token->add_option("--ttl", raw.ttl, "Lifetime")->capture_default_str();
+  addTokenCommand(app, invocation, raw, commands);
+  commands.push_back(
+      {app.add_subcommand("version", "Print the version"), Command::kVersion, [] {}});
+  return commands;
+}
 
-  auto* version = app.add_subcommand("version", "Print the version");
+}  // namespace
+
+ParsedCommandLine parseCommandLine(int argc, char** argv) {
+  Invocation invocation;
+  invocation.config.threads = std::max(1U, std::thread::hardware_concurrency());
+  RawOptions raw;
+
+  CLI::App app{
+      "autoql-backend: dashboards, Data Alert notifications and Query Quick Start "
+      "for applications that embed the AutoQL widgets",
+      "autoql-backend"};
+  app.require_subcommand(1);
+  const std::vector<Subcommand> commands = addSubcommands(app, invocation, raw);
 
   try {
     app.parse(argc, argv);
-    if (serve->parsed()) {
-      invocation.command = Command::kServe;
-      finishConfig(*serve, config, raw);
-    } else if (migrate->parsed()) {
-      invocation.command = Command::kMigrate;
-      finishConfig(*migrate, config, raw);
-    } else if (sign->parsed()) {
-      invocation.command = Command::kWebhookSign;
-      checkSecret(invocation.secret);
-      checkTimestamp(invocation.timestamp);
-    } else if (send->parsed()) {
-      invocation.command = Command::kWebhookSend;
-      checkSecret(invocation.secret);
-    } else if (import->parsed()) {
-      invocation.command = Command::kTopicsImport;
-      finishConfig(*import, config, raw);
-    } else if (token->parsed()) {
-      invocation.command = Command::kToken;
-      if (invocation.secret.size() < kMinJwtSecretBytes) {
-        throw OptionError("--secret: must be at least " + std::to_string(kMinJwtSecretBytes) +
-                          " bytes, as the server's --jwt-secret");
+    for (const Subcommand& subcommand : commands) {
+      if (subcommand.app->parsed()) {
+        invocation.command = subcommand.command;
+        subcommand.finish();
       }
-      if (invocation.user.empty() || invocation.project.empty()) {
-        throw OptionError(std::string(invocation.user.empty() ? "--user" : "--project") +
-                          ": must not be empty");
-      }
-      invocation.ttl = std::chrono::duration_cast<std::chrono::seconds>(
-          duration("--ttl", raw.ttl, std::chrono::seconds(1), std::chrono::hours(24 * 365)));
-    } else if (version->parsed()) {
-      invocation.command = Command::kVersion;
     }
   } catch (const CLI::CallForHelp& e) {
     return {std::nullopt, app.exit(e)};
