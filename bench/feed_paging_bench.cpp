@@ -46,6 +46,9 @@
 
 namespace {
 
+// mkdtemp() replaces these six characters with a unique name.
+const std::string kMkdtempSuffix(6, 'X');
+
 using autoql::domain::FeedQuery;
 using autoql::domain::Notification;
 using autoql::domain::NotificationState;
@@ -306,7 +309,7 @@ Run runSize(std::int64_t n, const Options& options) {
   Run run;
   run.size = n;
   std::string dir_template =
-      (std::filesystem::temp_directory_path() / "feed-bench-XXXXXX").string();
+      (std::filesystem::temp_directory_path() / ("feed-bench-" + kMkdtempSuffix)).string();
   check(mkdtemp(dir_template.data()) != nullptr, "cannot create a temporary directory");
   const std::string dir = dir_template;
   const std::string path = dir + "/bench.db";

@@ -51,6 +51,9 @@
 
 namespace {
 
+// mkdtemp() replaces these six characters with a unique name.
+const std::string kMkdtempSuffix(6, 'X');
+
 using SteadyClock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
@@ -118,7 +121,8 @@ Options parseOptions(int argc, char** argv) {
 class Server {
  public:
   explicit Server(const Options& options) {
-    std::string pattern = (std::filesystem::temp_directory_path() / "stream-bench-XXXXXX").string();
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / ("stream-bench-" + kMkdtempSuffix)).string();
     if (mkdtemp(pattern.data()) == nullptr) {
       fail("cannot create a temporary directory");
     }

@@ -25,6 +25,9 @@ extern char** environ;
 namespace autoql::e2e {
 namespace {
 
+// mkdtemp() replaces these six characters with a unique name.
+const std::string kMkdtempSuffix(6, 'X');
+
 using Millis = std::chrono::milliseconds;
 using SteadyClock = std::chrono::steady_clock;
 
@@ -208,7 +211,8 @@ std::string backendBinary() {
 }
 
 TempDir::TempDir() {
-  std::string pattern = (std::filesystem::temp_directory_path() / "autoql-e2e-XXXXXX").string();
+  std::string pattern =
+      (std::filesystem::temp_directory_path() / ("autoql-e2e-" + kMkdtempSuffix)).string();
   if (mkdtemp(pattern.data()) != nullptr) {
     path_ = pattern;
   }
