@@ -238,9 +238,13 @@ http::Response DashboardsApi::get(const http::Request& request) {
   if (!id) {
     return notFound("dashboard");
   }
-  auto caller = authorize(request, *id, /*write=*/false);
+  // Not authorize(): that would read the dashboard once more.
+  auto caller = auth_.authenticate(request);
   if (!caller) {
     return caller.error();
+  }
+  if (auto refused = checkNamedIdentity(*caller, request)) {
+    return std::move(*refused);
   }
   auto dashboard = store_.getDashboard(*id);
   if (!dashboard) {
