@@ -74,6 +74,37 @@ std::optional<std::int64_t> readBefore(const json::value* value, domain::FieldEr
   return std::nullopt;
 }
 
+// A validated state change: who it is for, the new state, and (bulk only) `before`.
+struct StateChange {
+  Owner who;
+  domain::NotificationState state;
+  std::optional<std::int64_t> before;
+};
+
+Result<StateChange, http::Response> readStateChange(const Authenticator& auth,
+                                                    const http::Request& request,
+                                                    const ApiLimits& limits, bool with_before) {
+  auto body = readJsonBody(request, limits);
+  if (!body) {
+    return body.error();
+  }
+  const json::object* object = body->if_object();
+  auto who = identify(auth, request, object, /*write=*/true);
+  if (!who) {
+    return who.error();
+  }
+  domain::FieldErrors errors;
+  const auto state = readState(object ? object->if_contains("state") : nullptr, errors);
+  std::optional<std::int64_t> before;
+  if (with_before) {
+    before = readBefore(object ? object->if_contains("before") : nullptr, errors);
+  }
+  if (!errors.empty()) {
+    return validationFailed(errors);
+  }
+  return StateChange{std::move(*who), *state, before};
+}
+
 std::string nextFeedLink(const http::Request& request, const Owner& who, std::size_t limit,
                          std::int64_t last_seq) {
   std::vector<std::pair<std::string_view, std::string>> params{{"project_id", who.project_id},
@@ -289,26 +320,15 @@ http::Response NotificationsApi::summary(const http::Request& request) {
 }
 
 http::Response NotificationsApi::setState(const http::Request& request) {
-  auto body = readJsonBody(request, limits_);
-  if (!body) {
-    return body.error();
+  auto change = readStateChange(auth_, request, limits_, /*with_before=*/false);
+  if (!change) {
+    return change.error();
   }
-  auto who = identify(auth_, request, body->if_object(), /*write=*/true);
-  if (!who) {
-    return who.error();
-  }
-  domain::FieldErrors errors;
-  const json::object* object = body->if_object();
-  const auto state = readState(object ? object->if_contains("state") : nullptr, errors);
-  if (!errors.empty()) {
-    return validationFailed(errors);
-  }
-
   if (!isNotificationId(request.pathParam("id"))) {
     return notFound("notification");
   }
-  auto record =
-      store_.setNotificationState(request.pathParam("id"), who->project_id, who->user_id, *state);
+  auto record = store_.setNotificationState(request.pathParam("id"), change->who.project_id,
+                                            change->who.user_id, change->state);
   if (!record) {
     return storeFailure(record.error(), request, "notification");
   }
@@ -316,23 +336,12 @@ http::Response NotificationsApi::setState(const http::Request& request) {
 }
 
 http::Response NotificationsApi::setAllStates(const http::Request& request) {
-  auto body = readJsonBody(request, limits_);
-  if (!body) {
-    return body.error();
+  auto change = readStateChange(auth_, request, limits_, /*with_before=*/true);
+  if (!change) {
+    return change.error();
   }
-  auto who = identify(auth_, request, body->if_object(), /*write=*/true);
-  if (!who) {
-    return who.error();
-  }
-  domain::FieldErrors errors;
-  const json::object* object = body->if_object();
-  const auto state = readState(object ? object->if_contains("state") : nullptr, errors);
-  const auto before = readBefore(object ? object->if_contains("before") : nullptr, errors);
-  if (!errors.empty()) {
-    return validationFailed(errors);
-  }
-
-  auto changed = store_.setAllNotificationStates(who->project_id, who->user_id, *state, before);
+  auto changed = store_.setAllNotificationStates(change->who.project_id, change->who.user_id,
+                                                 change->state, change->before);
   if (!changed) {
     return storeFailure(changed.error(), request);
   }
