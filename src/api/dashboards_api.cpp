@@ -256,7 +256,7 @@ http::Response DashboardsApi::get(const http::Request& request) {
   return dashboardResponse(200, *dashboard);
 }
 
-http::Response DashboardsApi::update(const http::Request& request) {
+Result<DashboardsApi::Edit, http::Response> DashboardsApi::beginEdit(const http::Request& request) {
   const auto id = parseId(request.pathParam("id"));
   if (!id) {
     return notFound("dashboard");
@@ -269,20 +269,28 @@ http::Response DashboardsApi::update(const http::Request& request) {
   if (!body) {
     return body.error();
   }
-  auto changes = domain::parseDashboardChanges(*body);
-  if (!changes) {
-    return validationFailed(changes.error());
-  }
-
-  domain::VersionCondition condition = ifMatchCondition(request);
-  if (changes->version) {
-    condition.require(*changes->version);
-  }
   auto writer = writerOf(*caller, request);
   if (!writer) {
     return writer.error();
   }
-  return writeResponse(store_.updateDashboard(*id, *changes, condition, *writer), request);
+  return Edit{*id, std::move(*writer), std::move(*body)};
+}
+
+http::Response DashboardsApi::update(const http::Request& request) {
+  auto edit = beginEdit(request);
+  if (!edit) {
+    return edit.error();
+  }
+  auto changes = domain::parseDashboardChanges(edit->body);
+  if (!changes) {
+    return validationFailed(changes.error());
+  }
+  domain::VersionCondition condition = ifMatchCondition(request);
+  if (changes->version) {
+    condition.require(*changes->version);
+  }
+  return writeResponse(store_.updateDashboard(edit->id, *changes, condition, edit->writer),
+                       request);
 }
 
 http::Response DashboardsApi::remove(const http::Request& request) {
@@ -342,27 +350,16 @@ http::Response DashboardsApi::version(const http::Request& request) {
 }
 
 http::Response DashboardsApi::restore(const http::Request& request) {
-  const auto id = parseId(request.pathParam("id"));
-  if (!id) {
-    return notFound("dashboard");
+  auto edit = beginEdit(request);
+  if (!edit) {
+    return edit.error();
   }
-  auto caller = authorize(request, *id, /*write=*/true);
-  if (!caller) {
-    return caller.error();
-  }
-  auto body = readJsonBody(request, limits_);
-  if (!body) {
-    return body.error();
-  }
-  auto target = domain::parseRestore(*body);
+  auto target = domain::parseRestore(edit->body);
   if (!target) {
     return validationFailed(target.error());
   }
-  auto writer = writerOf(*caller, request);
-  if (!writer) {
-    return writer.error();
-  }
-  auto restored = store_.restoreDashboardVersion(*id, *target, ifMatchCondition(request), *writer);
+  auto restored =
+      store_.restoreDashboardVersion(edit->id, *target, ifMatchCondition(request), edit->writer);
   if (!restored && restored.error().code == Errc::kNotFound) {
     return notFound("version " + std::to_string(*target) + " of this dashboard");
   }

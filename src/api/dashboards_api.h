@@ -44,6 +44,15 @@ class DashboardsApi {
   http::Response version(const http::Request& request);
   http::Response restore(const http::Request& request);
 
+  // What every edit of one dashboard (PUT, restore) starts from: the id from the path,
+  // the user the write is attributed to, and the parsed body, after authorisation.
+  struct Edit {
+    std::int64_t id;
+    std::string writer;
+    boost::json::value body;
+  };
+  Result<Edit, http::Response> beginEdit(const http::Request& request);
+
   // Authenticates the request and checks that the caller may read (or write) dashboard
   // `id`: 404 when the dashboard is absent or someone else's, 403 for an admin write.
   // Returns the caller.
