@@ -5,7 +5,8 @@
 
 namespace autoql::api {
 
-HealthApi::HealthApi(storage::Store& store) : store_(store) {}
+HealthApi::HealthApi(storage::Store& store, const http::Metrics& metrics, std::string version)
+    : store_(store), metrics_(metrics), version_(std::move(version)) {}
 
 void HealthApi::registerRoutes(http::Router& router) {
   // Liveness touches nothing that can block, so it runs on the I/O thread and still
@@ -15,6 +16,14 @@ void HealthApi::registerRoutes(http::Router& router) {
       [](const http::Request&) { return http::jsonResponse(200, "{\"status\":\"ok\"}"); },
       http::Execution::kInline);
   router.add(http::Method::kGet, "/readyz", [this](const auto& r) { return ready(r); });
+  router.add(
+      http::Method::kGet, "/metrics",
+      [this](const http::Request&) {
+        http::Response response = http::jsonResponse(200, metrics_.render(version_));
+        response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+        return response;
+      },
+      http::Execution::kInline);
 }
 
 http::Response HealthApi::ready(const http::Request& request) {

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/json/parse.hpp>
+
 #include "http/problem.h"
 #include "security/crypto.h"
 #include "util/log.h"
@@ -15,12 +17,24 @@ http::Response message(std::string_view text) {
   return http::jsonResponse(200, "{\"message\":\"" + std::string(text) + "\"}");
 }
 
+// The result label of a delivery: the message of a 200 ("ok", "duplicate", "ignored"),
+// else the problem's code ("signature_mismatch", ...). Both bodies are this file's own.
+std::string resultOf(const http::Response& response) {
+  boost::json::error_code ec;
+  const boost::json::value body = boost::json::parse(response.body, ec);
+  const boost::json::object* object = ec ? nullptr : body.if_object();
+  const char* field = response.status == 200 ? "message" : "code";
+  const boost::json::value* value = object ? object->if_contains(field) : nullptr;
+  return value && value->is_string() ? std::string(value->get_string()) : "unknown";
+}
+
 }  // namespace
 
 WebhookApi::WebhookApi(storage::Store& store, const security::WebhookVerifier& verifier,
-                       ApiLimits limits, Clock clock)
+                       http::Metrics& metrics, ApiLimits limits, Clock clock)
     : store_(store),
       verifier_(verifier),
+      metrics_(metrics),
       limits_(limits),
       clock_(std::move(clock)),
       log_(componentLogger("webhook")) {}
@@ -35,6 +49,12 @@ void WebhookApi::registerRoutes(http::Router& router) {
 }
 
 http::Response WebhookApi::receive(const http::Request& request) {
+  http::Response response = handle(request);
+  metrics_.increment("autoql_webhook_deliveries_total", "result", resultOf(response));
+  return response;
+}
+
+http::Response WebhookApi::handle(const http::Request& request) {
   const WebhookVerdict verdict =
       verifier_.verify(request.header("AutoQL-Timestamp").value_or(""),
                        request.header("AutoQL-Signature").value_or(""), request.body);

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "api/common.h"
+#include "http/metrics.h"
 #include "http/router.h"
 #include "security/webhook_signature.h"
 #include "storage/store.h"
@@ -21,18 +22,21 @@ namespace autoql::api {
 class WebhookApi {
  public:
   // The store tells the live streams about new notifications (Store::onNotificationStored).
-  WebhookApi(storage::Store& store, const security::WebhookVerifier& verifier, ApiLimits limits,
-             Clock clock);
+  // Each delivery's result is counted in `metrics` (autoql_webhook_deliveries_total).
+  WebhookApi(storage::Store& store, const security::WebhookVerifier& verifier,
+             http::Metrics& metrics, ApiLimits limits, Clock clock);
 
   void registerRoutes(http::Router& router);
 
  private:
   http::Response receive(const http::Request& request);
+  http::Response handle(const http::Request& request);
   http::Response refuse(security::WebhookVerdict verdict, const http::Request& request);
   http::Response store(domain::Notification notification, const http::Request& request);
 
   storage::Store& store_;
   const security::WebhookVerifier& verifier_;
+  http::Metrics& metrics_;
   ApiLimits limits_;
   Clock clock_;
   std::shared_ptr<spdlog::logger> log_;

@@ -144,14 +144,21 @@ int runServe(const Config& config) {
   const api::ApiLimits limits{config.max_json_depth};
   const security::WebhookVerifier verifier(config.webhook_secrets, config.webhook_tolerance,
                                            systemClock());
-  const api::Authenticator auth(jwtVerifier(config), config.admin_token);
   api::NotificationHub hub;
+  http::Metrics metrics;
+  metrics.addGauge("autoql_live_streams", "Open live notification streams.",
+                   [&hub] { return static_cast<double>(hub.openStreams()); });
+  metrics.addGauge("autoql_db_connections_in_use", "Database connections serving requests now.",
+                   [&store] { return static_cast<double>(store->connectionsInUse()); });
+  metrics.addGauge("autoql_db_connections_max", "The most database connections there can be.",
+                   [&store] { return static_cast<double>(store->connectionLimit()); });
+  const api::Authenticator auth(jwtVerifier(config), config.admin_token);
   api::DashboardsApi dashboards(*store, auth, limits);
   store->onNotificationStored([&hub](const domain::Notification& n) { hub.publish(n); });
-  api::WebhookApi webhook(*store, verifier, limits, systemClock());
+  api::WebhookApi webhook(*store, verifier, metrics, limits, systemClock());
   api::NotificationsApi notifications(*store, hub, auth, limits);
   api::QuickStartApi quick_start(*store, auth, limits);
-  api::HealthApi health(*store);
+  api::HealthApi health(*store, metrics, AUTOQL_VERSION);
 
   http::Router router;
   dashboards.registerRoutes(router);
@@ -162,7 +169,9 @@ int runServe(const Config& config) {
 
   WorkerPool workers(config.db_workers, config.db_queue);
   http::Dispatcher dispatcher(router, workers, http::CorsPolicy{config.cors_origins});
-  http::Server server(serverOptions(config), dispatcher);
+  http::ServerOptions server_options = serverOptions(config);
+  server_options.metrics = &metrics;
+  http::Server server(server_options, dispatcher);
   if (std::string problem = server.listen(); !problem.empty()) {
     spdlog::error("{}", problem);
     return 1;

@@ -458,6 +458,10 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void onWrite(beast::error_code ec, std::size_t bytes) {
     const auto elapsed = std::chrono::duration<double, std::milli>(Clock::now() - started_);
+    if (options().metrics != nullptr) {
+      options().metrics->observeRequest(route_ == "-" ? std::string_view() : route_, method_text_,
+                                        response_.result_int(), elapsed);
+    }
     // Unrouted requests log their path, cut short: the template is not known.
     server_->access->info("{} {} {} {}B {:.2f}ms id={}", method_text_,
                           route_ == "-" ? printableTarget(target_) : route_, response_.result_int(),

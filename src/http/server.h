@@ -15,6 +15,7 @@
 #include <string>
 
 #include "http/dispatcher.h"
+#include "http/metrics.h"
 
 namespace autoql::http {
 
@@ -38,6 +39,8 @@ struct ServerOptions {
   // A stream whose client reads slower than events arrive is closed once this much is
   // waiting to be written.
   std::size_t max_stream_backlog = 4 * 1024 * 1024;
+  // Where each answered request is counted (optional; must outlive the server).
+  Metrics* metrics = nullptr;
   // How long a graceful stop waits for requests in flight.
   std::chrono::milliseconds shutdown_timeout{10'000};
 };

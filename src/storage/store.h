@@ -48,6 +48,10 @@ class Store {
   // processes do the same. Returns how many were applied.
   virtual Result<int> migrate() = 0;
 
+  // Database connections in use by requests now, and the most there can be (metrics).
+  virtual std::size_t connectionsInUse() const = 0;
+  virtual std::size_t connectionLimit() const = 0;
+
   // Cheap round trip to the database, for readiness checks.
   virtual Result<void> ping() = 0;
 

@@ -28,6 +28,8 @@ class PgStore final : public Store {
 
   Result<int> migrate() override;
   Result<void> ping() override;
+  std::size_t connectionsInUse() const override { return pool_.inUse(); }
+  std::size_t connectionLimit() const override { return pool_.size(); }
   void onNotificationStored(NotificationListener listener) override;
 
   Result<domain::Dashboard> createDashboard(const domain::NewDashboard& input) override;

@@ -175,6 +175,11 @@ void SqliteStore::onNotificationStored(NotificationListener listener) {
   listener_ = std::move(listener);
 }
 
+std::size_t SqliteStore::connectionsInUse() const {
+  std::lock_guard lock(readers_mutex_);
+  return readers_open_ - idle_readers_.size();
+}
+
 Result<void> SqliteStore::ping() {
   return read([](Connection& db) {
     ScopedStatement query(db, "SELECT 1");

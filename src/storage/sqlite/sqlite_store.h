@@ -26,6 +26,8 @@ class SqliteStore final : public Store {
 
   Result<int> migrate() override;
   Result<void> ping() override;
+  std::size_t connectionsInUse() const override;
+  std::size_t connectionLimit() const override { return options_.read_connections + 1; }
   void onNotificationStored(NotificationListener listener) override;
 
   Result<domain::Dashboard> createDashboard(const domain::NewDashboard& input) override;
@@ -94,7 +96,7 @@ class SqliteStore final : public Store {
   bool in_memory_;
   std::unique_ptr<Writer> writer_;
 
-  std::mutex readers_mutex_;
+  mutable std::mutex readers_mutex_;
   std::condition_variable reader_returned_;
   std::vector<std::unique_ptr<Connection>> idle_readers_;
   std::size_t readers_open_ = 0;

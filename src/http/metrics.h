@@ -1,0 +1,60 @@
+// Prometheus metrics of the HTTP layer and of whatever registers a source (DESIGN 3.5,
+// GET /metrics): requests by route template, method and status, a latency histogram by
+// route template, and named counters and gauges that other components set. Labels are
+// route templates ("unmatched" for anything else), never raw paths, so a client cannot
+// grow the label set. Thread-safe.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <vector>
+
+namespace autoql::http {
+
+class Metrics {
+ public:
+  // Upper bounds of the latency histogram buckets, in seconds.
+  static constexpr std::array<double, 12> kLatencyBuckets{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                                          0.05,   0.1,   0.25,   0.5,   1.0,  5.0};
+
+  // Records one answered request. `route` is the template, or empty when none matched.
+  void observeRequest(std::string_view route, std::string_view method, unsigned status,
+                      std::chrono::duration<double> elapsed);
+
+  // Adds one to the counter `name` with one label (e.g. webhook results by code).
+  void increment(const std::string& name, const std::string& label_name,
+                 const std::string& label_value);
+
+  // A gauge read when /metrics is rendered (open streams, pool use).
+  void addGauge(std::string name, std::string help, std::function<double()> read);
+
+  // The Prometheus text exposition format (version 0.0.4).
+  std::string render(std::string_view version) const;
+
+ private:
+  struct Histogram {
+    std::array<std::uint64_t, kLatencyBuckets.size()> buckets{};
+    std::uint64_t count = 0;
+    double sum = 0;
+  };
+  struct Gauge {
+    std::string name;
+    std::string help;
+    std::function<double()> read;
+  };
+
+  mutable std::mutex mutex_;
+  std::map<std::tuple<std::string, std::string, unsigned>, std::uint64_t> requests_;
+  std::map<std::string, Histogram> latency_;
+  std::map<std::tuple<std::string, std::string, std::string>, std::uint64_t> counters_;
+  std::vector<Gauge> gauges_;
+};
+
+}  // namespace autoql::http

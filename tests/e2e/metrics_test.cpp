@@ -1,0 +1,79 @@
+// GET /metrics (DESIGN 3.5): Prometheus text with requests by route template, method and
+// status, latency histograms, webhook results by code, live streams and database
+// connections — and no raw paths in any label.
+#include <gtest/gtest.h>
+
+#include "e2e_support.h"
+
+namespace autoql::e2e {
+namespace {
+
+using Metrics = SharedServerTest;
+
+// The value of the sample line that starts with `series` (name and labels), or -1.
+double sample(const std::string& text, const std::string& series) {
+  std::size_t at = 0;
+  while ((at = text.find(series + " ", at)) != std::string::npos) {
+    if (at == 0 || text[at - 1] == '\n') {
+      return std::stod(text.substr(at + series.size() + 1));
+    }
+    at += series.size();
+  }
+  return -1;
+}
+
+TEST_F(Metrics, CountsRequestsByRouteTemplate) {
+  const std::string before = send(client(), "GET", "/metrics").body;
+  const std::string series =
+      R"(autoql_http_requests_total{route="/dashboards/{id}",method="GET",status="404"})";
+  const double start = std::max(0.0, sample(before, series));
+
+  for (int id : {987654, 987655, 987656}) {
+    EXPECT_EQ(send(client(), "GET", "/dashboards/" + std::to_string(id)).status, 404u);
+  }
+  const auto response = send(client(), "GET", "/metrics");
+  ASSERT_EQ(response.status, 200u);
+  EXPECT_NE(headerOf(response, "Content-Type").find("text/plain"), std::string::npos);
+  EXPECT_EQ(sample(response.body, series), start + 3) << response.body.substr(0, 2000);
+  EXPECT_EQ(response.body.find("987654"), std::string::npos) << "a raw path reached a label";
+  EXPECT_NE(
+      response.body.find(
+          R"(autoql_http_request_duration_seconds_bucket{route="/dashboards/{id}",le="+Inf"})"),
+      std::string::npos);
+  EXPECT_NE(response.body.find("autoql_build_info{version="), std::string::npos);
+  EXPECT_GE(sample(response.body, "autoql_live_streams"), 0);
+  EXPECT_GE(sample(response.body, "autoql_db_connections_max"), 1);
+}
+
+TEST_F(Metrics, UnknownPathsShareOneLabel) {
+  for (int i = 0; i < 3; ++i) {
+    send(client(), "GET", "/no/such/path/" + uniqueId("p"));
+  }
+  const std::string text = send(client(), "GET", "/metrics").body;
+  EXPECT_GE(
+      sample(text, R"(autoql_http_requests_total{route="unmatched",method="GET",status="404"})"),
+      3);
+  EXPECT_EQ(text.find("/no/such/path"), std::string::npos);
+}
+
+TEST_F(Metrics, CountsWebhookResultsByCode) {
+  const std::string ok = R"(autoql_webhook_deliveries_total{result="ok"})";
+  const std::string refused = R"(autoql_webhook_deliveries_total{result="signature_mismatch"})";
+  const std::string before = send(client(), "GET", "/metrics").body;
+  const double ok_start = std::max(0.0, sample(before, ok));
+  const double refused_start = std::max(0.0, sample(before, refused));
+
+  const std::string body = compactAlert(uniqueId("nt"));
+  ASSERT_EQ(deliver(client(), body).status, 200u);
+  EXPECT_EQ(deliver(client(), body).status, 200u);  // a duplicate
+  auto headers = signedHeaders(body, std::to_string(nowMillis()), "not-the-secret");
+  EXPECT_EQ(send(client(), "POST", "/webhooks/autoql", headers, body).status, 401u);
+
+  const std::string after = send(client(), "GET", "/metrics").body;
+  EXPECT_EQ(sample(after, ok), ok_start + 1);
+  EXPECT_EQ(sample(after, refused), refused_start + 1);
+  EXPECT_GE(sample(after, R"(autoql_webhook_deliveries_total{result="duplicate"})"), 1);
+}
+
+}  // namespace
+}  // namespace autoql::e2e
