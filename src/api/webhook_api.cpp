@@ -37,7 +37,10 @@ WebhookApi::WebhookApi(storage::Store& store, const security::WebhookVerifier& v
       metrics_(metrics),
       limits_(limits),
       clock_(std::move(clock)),
-      log_(componentLogger("webhook")) {}
+      log_(componentLogger("webhook")) {
+  metrics_.describe("autoql_webhook_deliveries_total",
+                    "Webhook deliveries by result: ok, duplicate, ignored, or a problem code.");
+}
 
 void WebhookApi::registerRoutes(http::Router& router) {
   for (const char* path : {"/webhooks/autoql", "/your-webhook"}) {

@@ -51,6 +51,11 @@ void Metrics::increment(const std::string& name, const std::string& label_name,
   ++counters_[{name, label_name, label_value}];
 }
 
+void Metrics::describe(std::string name, std::string help) {
+  std::lock_guard lock(mutex_);
+  help_[std::move(name)] = std::move(help);
+}
+
 void Metrics::addGauge(std::string name, std::string help, std::function<double()> read) {
   std::lock_guard lock(mutex_);
   gauges_.push_back({std::move(name), std::move(help), std::move(read)});
@@ -94,6 +99,8 @@ std::string Metrics::render(std::string_view version) const {
   for (const auto& [key, count] : counters_) {
     const auto& [name, label_name, label_value] = key;
     if (name != last_counter) {
+      const auto help = help_.find(name);
+      out += "# HELP " + name + " " + (help != help_.end() ? help->second : name) + "\n";
       out += "# TYPE " + name + " counter\n";
       last_counter = name;
     }

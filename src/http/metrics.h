@@ -28,6 +28,9 @@ class Metrics {
   void observeRequest(std::string_view route, std::string_view method, unsigned status,
                       std::chrono::duration<double> elapsed);
 
+  // Registers the HELP text of a counter that increment() feeds.
+  void describe(std::string name, std::string help);
+
   // Adds one to the counter `name` with one label (e.g. webhook results by code).
   void increment(const std::string& name, const std::string& label_name,
                  const std::string& label_value);
@@ -55,6 +58,7 @@ class Metrics {
   std::map<std::string, Histogram> latency_;
   std::map<std::tuple<std::string, std::string, std::string>, std::uint64_t> counters_;
   std::vector<Gauge> gauges_;
+  std::map<std::string, std::string> help_;
 };
 
 }  // namespace autoql::http

@@ -3,6 +3,10 @@
 // connections — and no raw paths in any label.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+
 #include "e2e_support.h"
 
 namespace autoql::e2e {
@@ -73,6 +77,23 @@ TEST_F(Metrics, CountsWebhookResultsByCode) {
   EXPECT_EQ(sample(after, ok), ok_start + 1);
   EXPECT_EQ(sample(after, refused), refused_start + 1);
   EXPECT_GE(sample(after, R"(autoql_webhook_deliveries_total{result="duplicate"})"), 1);
+}
+
+// The exposition passes Prometheus's own checker (promtool, from Debian's prometheus).
+TEST_F(Metrics, PassesPromtool) {
+  if (std::system("command -v promtool >/dev/null 2>&1") != 0) {
+    GTEST_SKIP() << "promtool is not installed (scripts/install-deps installs it)";
+  }
+  ASSERT_EQ(deliver(client(), compactAlert(uniqueId("nt"))).status, 200u);
+  send(client(), "GET", "/no/such/path");
+  const std::string file = server().dir() + "/metrics.txt";
+  std::ofstream(file) << send(client(), "GET", "/metrics").body;
+  const std::string command = "promtool check metrics < '" + file + "' > '" + file + ".out' 2>&1";
+  const int status = std::system(command.c_str());
+  std::ifstream report(file + ".out");
+  const std::string output((std::istreambuf_iterator<char>(report)),
+                           std::istreambuf_iterator<char>());
+  EXPECT_EQ(status, 0) << output;
 }
 
 }  // namespace
