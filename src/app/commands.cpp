@@ -178,8 +178,10 @@ int runServe(const Config& config) {
   }
   server.run();
 
-  // Handlers still queued finish before the store closes.
+  // Handlers still queued finish before the store closes, and the store closes (its
+  // PostgreSQL listener thread joined) before the hub it publishes to is destroyed.
   workers.stop();
+  store.reset();
   return 0;
 }
 
