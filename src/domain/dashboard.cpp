@@ -112,6 +112,33 @@ void VersionCondition::require(std::int64_t version) {
   }
 }
 
+Dashboard startDashboard(const NewDashboard& input, std::int64_t now_ms) {
+  Dashboard dashboard;
+  dashboard.project_id = input.project_id;
+  dashboard.user_id = input.user_id;
+  dashboard.name = input.name;
+  dashboard.data_json = input.data_json;
+  dashboard.created_at_ms = now_ms;
+  dashboard.updated_at_ms = now_ms;
+  dashboard.updated_by = input.user_id;
+  return dashboard;
+}
+
+void applyChanges(Dashboard& dashboard, const DashboardChanges& changes) {
+  if (changes.name) {
+    dashboard.name = *changes.name;
+  }
+  if (changes.data_json) {
+    dashboard.data_json = *changes.data_json;
+  }
+}
+
+void advanceVersion(Dashboard& dashboard, std::int64_t now_ms, std::string_view updated_by) {
+  dashboard.version += 1;
+  dashboard.updated_at_ms = now_ms;
+  dashboard.updated_by = updated_by.empty() ? dashboard.user_id : std::string(updated_by);
+}
+
 void checkOwner(const std::optional<std::string>& project_id,
                 const std::optional<std::string>& user_id, FieldErrors& errors) {
   checkString(project_id, "project_id", kMaxProjectIdChars, errors);

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "domain/validation.h"
@@ -77,6 +78,17 @@ Result<DashboardChanges, FieldErrors> parseDashboardChanges(const boost::json::v
 
 // Validates a restore body {version}.
 Result<std::int64_t, FieldErrors> parseRestore(const boost::json::value& body);
+
+// A new dashboard at version 1, created and last updated by its owner at `now_ms`; the
+// store assigns the id.
+Dashboard startDashboard(const NewDashboard& input, std::int64_t now_ms);
+
+// Applies the fields present in `changes`.
+void applyChanges(Dashboard& dashboard, const DashboardChanges& changes);
+
+// Makes `dashboard` its next version, written at `now_ms` by `updated_by` (by its owner
+// when empty).
+void advanceVersion(Dashboard& dashboard, std::int64_t now_ms, std::string_view updated_by);
 
 // Checks the owner identifiers given in a query string or body. Appends to `errors`.
 void checkOwner(const std::optional<std::string>& project_id,

@@ -280,14 +280,7 @@ void PgStore::listen() {
 }
 
 Result<Dashboard> PgStore::createDashboard(const domain::NewDashboard& input) {
-  Dashboard created;
-  created.project_id = input.project_id;
-  created.user_id = input.user_id;
-  created.name = input.name;
-  created.data_json = input.data_json;
-  created.created_at_ms = options_.clock();
-  created.updated_at_ms = created.created_at_ms;
-  created.updated_by = input.user_id;
+  Dashboard created = domain::startDashboard(input, options_.clock());
   auto result = run(
       [&created](Connection& db) {
         auto rows = db.exec(
@@ -360,9 +353,7 @@ Result<DashboardWrite> PgStore::changeDashboard(
           return;
         }
         archiveVersion(db, previous);
-        stored->version += 1;
-        stored->updated_at_ms = now;
-        stored->updated_by = updated_by.empty() ? stored->user_id : std::string(updated_by);
+        domain::advanceVersion(*stored, now, updated_by);
         saveDashboard(db, *stored);
         applied = true;
       },
@@ -381,12 +372,7 @@ Result<DashboardWrite> PgStore::updateDashboard(std::int64_t id,
                                                 const domain::VersionCondition& condition,
                                                 std::string_view updated_by) {
   return changeDashboard(id, condition, updated_by, [&changes](Connection&, Dashboard& d) {
-    if (changes.name) {
-      d.name = *changes.name;
-    }
-    if (changes.data_json) {
-      d.data_json = *changes.data_json;
-    }
+    domain::applyChanges(d, changes);
     return true;
   });
 }
