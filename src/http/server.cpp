@@ -47,6 +47,10 @@ using Clock = std::chrono::steady_clock;
 // data resets the connection, and the client might lose the response it has not read.
 constexpr std::chrono::seconds kLingerTimeout{2};
 constexpr std::size_t kMaxLingerBytes = 8 * 1024 * 1024;
+// An idle connection closed by a graceful stop lingers this long: a request the client was
+// sending just then finds the connection ended (FIN) rather than reset, and the stop is
+// not held up by clients that neither send nor close.
+constexpr std::chrono::milliseconds kStopLingerTimeout{500};
 // A client-supplied X-Request-Id longer than this, or with other characters than
 // [A-Za-z0-9._:-], is replaced by a generated one (it goes into every log line).
 constexpr std::size_t kMaxRequestIdLength = 128;
@@ -233,8 +237,9 @@ class Session : public std::enable_shared_from_this<Session> {
       if (self->streaming_) {
         self->endStream();
       } else if (self->idle_) {
-        beast::error_code ignored;
-        self->stream_.socket().close(ignored);
+        // Cancelled, not closed: a request that has already arrived is still answered
+        // (onFirstBytes decides).
+        self->stream_.cancel();
       }
     });
   }
@@ -267,7 +272,7 @@ class Session : public std::enable_shared_from_this<Session> {
       return doReadHeader();
     }
     if (server_->draining) {
-      return closeNow();  // nothing unread to linger for: the client sent nothing more
+      return closeUnlessRequestWaiting();
     }
     idle_ = true;
     stream_.expires_after(timeout);
@@ -277,11 +282,24 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void onFirstBytes(beast::error_code ec, std::size_t bytes) {
     idle_ = false;
+    if (ec == net::error::operation_aborted && server_->draining) {
+      return closeUnlessRequestWaiting();  // cancelled by closeIfIdle()
+    }
     if (ec) {
-      return;  // closed, timed out or shut down while idle: nothing to answer
+      return;  // closed or timed out while idle: nothing to answer
     }
     buffer_.commit(bytes);
     doReadHeader();
+  }
+
+  // A graceful stop found the connection between requests. A request the client had sent
+  // before is served (its response says Connection: close); otherwise the connection ends.
+  void closeUnlessRequestWaiting() {
+    beast::error_code ec;
+    if (stream_.socket().available(ec) > 0 && !ec) {
+      return doReadHeader();
+    }
+    doClose(kStopLingerTimeout);
   }
 
   void doReadHeader() {
@@ -579,11 +597,12 @@ class Session : public std::enable_shared_from_this<Session> {
     closeNow();
   }
 
-  // Half-closes, then drains what the client still sends, then closes (see kLingerTimeout).
-  void doClose() {
+  // Half-closes, then drains what the client still sends for up to `linger`, then closes
+  // (see kLingerTimeout).
+  void doClose(std::chrono::milliseconds linger = kLingerTimeout) {
     beast::error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    stream_.expires_after(kLingerTimeout);
+    stream_.expires_after(linger);
     buffer_.consume(buffer_.size());
     drain(0);
   }
