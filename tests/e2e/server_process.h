@@ -73,6 +73,8 @@ class ServerProcess {
   const std::string& failure() const { return failure_; }
 
   std::uint16_t port() const { return port_; }
+  // The process id while it runs (-1 once it has exited), e.g. to read /proc/<pid>/status.
+  pid_t pid() const { return pid_; }
   const std::string& dir() const { return dir_.path(); }
 
   // Everything the process has written to stdout and stderr so far.
