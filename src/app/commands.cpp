@@ -12,11 +12,7 @@
 #include <sstream>
 
 #include "api/auth.h"
-#include "api/dashboards_api.h"
-#include "api/health_api.h"
-#include "api/notifications_api.h"
-#include "api/quick_start_api.h"
-#include "api/webhook_api.h"
+#include "app/api_modules.h"
 #include "app/logging.h"
 #include "domain/json_text.h"
 #include "domain/quick_start.h"
@@ -153,19 +149,12 @@ int runServe(const Config& config) {
   metrics.addGauge("autoql_db_connections_max", "The most database connections there can be.",
                    [&store] { return static_cast<double>(store->connectionLimit()); });
   const api::Authenticator auth(jwtVerifier(config), config.admin_token);
-  api::DashboardsApi dashboards(*store, auth, limits);
   store->onNotificationStored([&hub](const domain::Notification& n) { hub.publish(n); });
-  api::WebhookApi webhook(*store, verifier, metrics, limits, systemClock());
-  api::NotificationsApi notifications(*store, hub, auth, limits);
-  api::QuickStartApi quick_start(*store, auth, limits);
-  api::HealthApi health(*store, metrics, AUTOQL_VERSION);
+  ApiModules modules(
+      ApiServices{*store, hub, metrics, auth, verifier, limits, systemClock(), AUTOQL_VERSION});
 
   http::Router router;
-  dashboards.registerRoutes(router);
-  webhook.registerRoutes(router);
-  notifications.registerRoutes(router);
-  quick_start.registerRoutes(router);
-  health.registerRoutes(router);
+  modules.registerRoutes(router);
 
   WorkerPool workers(config.db_workers, config.db_queue);
   http::Dispatcher dispatcher(router, workers, http::CorsPolicy{config.cors_origins});
