@@ -132,4 +132,8 @@ bool Connection::inTransaction() const {
   return sqlite3_get_autocommit(db_) == 0;
 }
 
+bool Connection::readOnly() const {
+  return sqlite3_db_readonly(db_, "main") == 1;
+}
+
 }  // namespace autoql::storage::sqlite

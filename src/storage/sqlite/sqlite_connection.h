@@ -82,6 +82,10 @@ class Connection {
   int changes() const;
   bool inTransaction() const;
 
+  // True when SQLite could only open the file for reading (it was read-only then); every
+  // write on this connection fails with SQLITE_READONLY, even once the file is writable.
+  bool readOnly() const;
+
  private:
   sqlite3* db_ = nullptr;
   std::unordered_map<std::string, std::unique_ptr<Statement>> statements_;

@@ -159,7 +159,13 @@ SqliteStore::SqliteStore(const std::string& path, const StoreOptions& options)
     // WAL lets readers run beside the writer; the mode is stored in the file.
     connection->exec("PRAGMA journal_mode = WAL");
   }
-  writer_ = std::make_unique<Writer>(std::move(connection));
+  Writer::Opener reopen;
+  if (!in_memory_) {
+    reopen = [path, busy_timeout = options.busy_timeout] {
+      return std::make_unique<Connection>(path, busy_timeout);
+    };
+  }
+  writer_ = std::make_unique<Writer>(std::move(connection), std::move(reopen));
 }
 
 Result<int> SqliteStore::migrate() {

@@ -14,8 +14,8 @@ struct Writer::Job {
   std::condition_variable finished;
 };
 
-Writer::Writer(std::unique_ptr<Connection> connection)
-    : connection_(std::move(connection)), thread_([this] { loop(); }) {}
+Writer::Writer(std::unique_ptr<Connection> connection, Opener reopen)
+    : connection_(std::move(connection)), reopen_(std::move(reopen)), thread_([this] { loop(); }) {}
 
 Writer::~Writer() {
   {
@@ -70,6 +70,7 @@ void Writer::loop() {
                batch.size() < kMaxBatch);
     }
 
+    reopenIfReadOnly();
     if (batch.front()->alone) {
       runAloneJob(*batch.front());
     } else {
@@ -81,6 +82,23 @@ void Writer::loop() {
       job->done = true;
       job->finished.notify_one();
     }
+  }
+}
+
+// A connection opened while the file was read-only stays so; once the file can be written
+// again only a new connection can write to it. Trying one before each batch while that is
+// so lets writes resume without a restart.
+void Writer::reopenIfReadOnly() {
+  if (!reopen_ || !connection_->readOnly()) {
+    return;
+  }
+  try {
+    auto fresh = reopen_();
+    if (!fresh->readOnly()) {
+      connection_ = std::move(fresh);
+    }
+  } catch (const SqliteError&) {
+    // Still not openable: the batch runs on the old connection and reports the fault.
   }
 }
 

@@ -34,7 +34,11 @@ class Writer {
   // Jobs committed together at most; bounds the latency one batch adds.
   static constexpr std::size_t kMaxBatch = 256;
 
-  explicit Writer(std::unique_ptr<Connection> connection);
+  // Opens a new connection to the same database (see reopenIfReadOnly()).
+  using Opener = std::function<std::unique_ptr<Connection>()>;
+
+  // `reopen` may be empty (an in-memory database, which a new connection would not see).
+  explicit Writer(std::unique_ptr<Connection> connection, Opener reopen = {});
 
   // Runs the queued jobs, then stops the thread.
   ~Writer();
@@ -57,8 +61,10 @@ class Writer {
   void loop();
   void runBatch(std::deque<std::shared_ptr<Job>>& batch);
   void runAloneJob(Job& job);
+  void reopenIfReadOnly();
 
   std::unique_ptr<Connection> connection_;
+  const Opener reopen_;
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<std::shared_ptr<Job>> queue_;
