@@ -8,9 +8,14 @@
 namespace autoql::storage::postgres {
 namespace {
 
+// A write refused because the session is read-only (default_transaction_read_only, or
+// a hot standby).
+constexpr std::string_view kReadOnlyTransaction = "25006";
+
 // SQLSTATE classes that mean "the database cannot serve now", not "this request is
-// wrong": connection exceptions (08), insufficient resources (53), operator
-// intervention such as a shutdown (57), and serialization failures / deadlocks (40).
+// wrong": connection exceptions (08), insufficient resources such as a full disk (53),
+// operator intervention such as a shutdown (57), serialization failures / deadlocks (40),
+// and a database that is read-only.
 Errc classify(const char* sqlstate) {
   if (sqlstate == nullptr) {
     return Errc::kUnavailable;  // no SQLSTATE: the connection itself failed
@@ -18,6 +23,9 @@ Errc classify(const char* sqlstate) {
   const std::string_view state(sqlstate);
   if (state == "23505") {
     return Errc::kConflict;
+  }
+  if (state == kReadOnlyTransaction) {
+    return Errc::kUnavailable;
   }
   const std::string_view cls = state.substr(0, 2);
   if (cls == "08" || cls == "53" || cls == "57" || cls == "40") {
@@ -108,11 +116,7 @@ Rows Connection::exec(std::string_view sql, const std::vector<Param>& params) {
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
     return Rows(result);
   }
-  const char* sqlstate = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
-  const Errc code = classify(sqlstate);
-  const std::string message = oneLine(PQerrorMessage(conn_));
-  PQclear(result);
-  throw PgError(code, message);
+  fail(result);
 }
 
 void Connection::execScript(std::string_view sql) {
@@ -123,7 +127,16 @@ void Connection::execScript(std::string_view sql) {
     PQclear(result);
     return;
   }
+  fail(result);
+}
+
+void Connection::fail(pg_result* result) {
   const char* sqlstate = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+  // A session keeps the read-only default it started with: once the database is made
+  // writable again only new connections see it, so this one is not reused.
+  if (sqlstate != nullptr && sqlstate == kReadOnlyTransaction) {
+    read_only_ = true;
+  }
   const Errc code = classify(sqlstate);
   const std::string message = oneLine(PQerrorMessage(conn_));
   PQclear(result);
@@ -131,7 +144,7 @@ void Connection::execScript(std::string_view sql) {
 }
 
 bool Connection::healthy() const {
-  return PQstatus(conn_) == CONNECTION_OK;
+  return !read_only_ && PQstatus(conn_) == CONNECTION_OK;
 }
 
 int Connection::socket() const {

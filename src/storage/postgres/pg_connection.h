@@ -72,15 +72,20 @@ class Connection {
   Connection& operator=(const Connection&) = delete;
 
   // Runs one statement with bound text parameters. Throws PgError: kUnavailable when the
-  // connection is lost or the server refuses service, kConflict for unique violations,
-  // kInternal otherwise.
+  // connection is lost, the server refuses service, the disk is full or the database is
+  // read-only; kConflict for unique violations; kInternal otherwise.
   Rows exec(std::string_view sql, const std::vector<Param>& params = {});
 
   // Runs several statements with no parameters (a migration). Throws like exec().
   void execScript(std::string_view sql);
 
-  // False once the connection is known to be broken; the pool then drops it.
+  // False once the connection is known to be broken, or was refused a write because its
+  // session is read-only; the pool then drops it.
   bool healthy() const;
+
+  // True once a write was refused because the session is read-only. The refusal happened
+  // before anything was applied, so the work may be tried again on a new connection.
+  bool readOnly() const { return read_only_; }
 
   // The socket, for waiting on notifications, and the notifications received so far
   // (channel payloads); consumeInput() reads what arrived.
@@ -89,7 +94,11 @@ class Connection {
   std::vector<std::string> takeNotifications();
 
  private:
+  // Throws the PgError that `result` (owned, cleared here) describes.
+  [[noreturn]] void fail(pg_result* result);
+
   pg_conn* conn_ = nullptr;
+  bool read_only_ = false;
 };
 
 }  // namespace autoql::storage::postgres

@@ -45,6 +45,16 @@ void Pool::giveBack(std::unique_ptr<Connection> connection) {
   returned_.notify_one();
 }
 
+void Pool::closeIdle() {
+  std::vector<std::unique_ptr<Connection>> closing;
+  {
+    std::lock_guard lock(mutex_);
+    closing.swap(idle_);
+    open_ -= closing.size();
+  }
+  returned_.notify_all();  // room for new connections
+}
+
 std::size_t Pool::inUse() const {
   std::lock_guard lock(mutex_);
   return open_ - idle_.size();

@@ -27,6 +27,10 @@ class Pool {
   // Takes a connection back; a broken one is closed instead.
   void giveBack(std::unique_ptr<Connection> connection);
 
+  // Closes the idle connections, so that the next leases open new ones (which start with
+  // the database's current settings).
+  void closeIdle();
+
   std::size_t size() const { return size_; }
   std::size_t inUse() const;
 

@@ -158,7 +158,9 @@ void PgStore::release(std::unique_ptr<Connection> db, bool rollback) {
 Result<void> PgStore::run(const std::function<void(Connection&)>& work, bool transaction) {
   // A pooled connection can die while idle (the database restarted). Its first statement
   // then fails before anything was done, and the work is tried once more on a new one:
-  // a read at any point, a transaction only when its BEGIN failed.
+  // a read at any point, a transaction only when its BEGIN failed. A write refused because
+  // the connection's session is read-only is tried once more too: nothing was applied, and
+  // a new connection sees whether the database has been made writable since.
   for (int attempt = 0;; ++attempt) {
     std::unique_ptr<Connection> db;
     bool begun = false;
@@ -175,9 +177,13 @@ Result<void> PgStore::run(const std::function<void(Connection&)>& work, bool tra
       pool_.giveBack(std::move(db));
       return Ok{};
     } catch (const PgError& e) {
-      const bool stale = db && !db->healthy() && attempt == 0 && !begun;
+      const bool read_only = db && db->readOnly();
+      const bool again = db && attempt == 0 && (read_only || (!db->healthy() && !begun));
       release(std::move(db), transaction);
-      if (!stale) {
+      if (read_only) {
+        pool_.closeIdle();  // they started with the same default; the retry needs a new one
+      }
+      if (!again) {
         return e.toError();
       }
     } catch (const std::exception& e) {
