@@ -23,6 +23,9 @@ int main(int argc, char** argv) {
   }
   // A client that disconnects must not kill the process with SIGPIPE.
   std::signal(SIGPIPE, SIG_IGN);
+  // Nor may a database file that reaches the file size limit (RLIMIT_FSIZE): the write then
+  // fails with EFBIG, the store reports it, and the request answers 503.
+  std::signal(SIGXFSZ, SIG_IGN);
 
   try {
     switch (invocation.command) {

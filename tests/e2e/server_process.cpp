@@ -302,6 +302,15 @@ std::unique_ptr<http::Client> ServerProcess::client(Millis timeout) const {
   return std::make_unique<http::Client>("127.0.0.1", port_, timeout);
 }
 
+bool ServerProcess::limitFileSize(std::uint64_t bytes) {
+  rlimit limit{};
+  if (pid_ <= 0 || prlimit(pid_, RLIMIT_FSIZE, nullptr, &limit) != 0) {
+    return false;
+  }
+  limit.rlim_cur = bytes > 0 && bytes < limit.rlim_max ? bytes : limit.rlim_max;
+  return prlimit(pid_, RLIMIT_FSIZE, &limit, nullptr) == 0;
+}
+
 void ServerProcess::signal(int signal_number) {
   if (pid_ > 0) {
     kill(pid_, signal_number);

@@ -87,6 +87,11 @@ class ServerProcess {
   std::unique_ptr<http::Client> client(
       std::chrono::milliseconds timeout = std::chrono::seconds(10)) const;
 
+  // Sets the running process's soft RLIMIT_FSIZE: no file of the process can be written
+  // past `bytes` (as on a full disk). 0 lifts the limit up to the hard one. Returns whether
+  // it could.
+  bool limitFileSize(std::uint64_t bytes);
+
   // Sends `signal_number` to the process without waiting.
   void signal(int signal_number);
 
