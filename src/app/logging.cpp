@@ -4,7 +4,8 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
-#include <cstdio>
+#include "util/json_escape.h"
+#include "util/log.h"
 
 namespace autoql::app {
 namespace {
@@ -15,43 +16,44 @@ class JsonEscapedMessage final : public spdlog::custom_flag_formatter {
  public:
   void format(const spdlog::details::log_msg& msg, const std::tm&,
               spdlog::memory_buf_t& dest) override {
-    for (char c : msg.payload) {
-      appendEscaped(c, dest);
-    }
+    appendJsonEscaped(fmt::appender(dest),
+                      std::string_view(msg.payload.data(), msg.payload.size()));
   }
 
   std::unique_ptr<custom_flag_formatter> clone() const override {
     return std::make_unique<JsonEscapedMessage>();
   }
-
- private:
-  static void appendEscaped(char c, spdlog::memory_buf_t& dest) {
-    switch (c) {
-      case '"':
-        dest.append(std::string_view("\\\""));
-        return;
-      case '\\':
-        dest.append(std::string_view("\\\\"));
-        return;
-      case '\n':
-        dest.append(std::string_view("\\n"));
-        return;
-      default:
-        break;
-    }
-    if (static_cast<unsigned char>(c) < 0x20) {
-      char escaped[8];
-      std::snprintf(escaped, sizeof escaped, "\\u%04x", static_cast<unsigned>(c));
-      dest.append(std::string_view(escaped));
-      return;
-    }
-    dest.push_back(c);
-  }
 };
 
 constexpr const char* kTextPattern = "%Y-%m-%dT%H:%M:%S.%eZ %l [%n] %v";
 constexpr const char* kJsonPattern =
-    R"({"time":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","logger":"%n","message":"%*"})";
+    R"({"ts":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","logger":"%n","msg":"%*"})";
+// Access lines in JSON: util/log.cpp's AccessLog writes the members of the entry itself
+// (already escaped), so the message goes in unquoted.
+constexpr const char* kJsonAccessPattern =
+    R"({"ts":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","logger":"%n",%v})";
+
+std::shared_ptr<spdlog::sinks::sink> stderrSink(LogFormat format, const char* json_pattern) {
+  auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
+  if (format == LogFormat::kJson) {
+    formatter->add_flag<JsonEscapedMessage>('*').set_pattern(json_pattern);
+  } else {
+    formatter->set_pattern(kTextPattern);
+  }
+  // Both sinks write to stderr under spdlog's one console mutex, so lines never interleave.
+  auto sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+  sink->set_formatter(std::move(formatter));
+  return sink;
+}
+
+std::shared_ptr<spdlog::logger> makeLogger(const std::string& name,
+                                           std::shared_ptr<spdlog::sinks::sink> sink,
+                                           spdlog::level::level_enum level) {
+  auto logger = std::make_shared<spdlog::logger>(name, std::move(sink));
+  logger->set_level(level);
+  logger->flush_on(spdlog::level::trace);
+  return logger;
+}
 
 }  // namespace
 
@@ -61,19 +63,13 @@ bool setupLogging(LogFormat format, const std::string& level) {
     return false;  // from_str answers "off" for any name it does not know
   }
 
-  auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
-  if (format == LogFormat::kJson) {
-    formatter->add_flag<JsonEscapedMessage>('*').set_pattern(kJsonPattern);
-  } else {
-    formatter->set_pattern(kTextPattern);
-  }
+  setLogLineFormat(format == LogFormat::kJson ? LogLineFormat::kJson : LogLineFormat::kText);
+  spdlog::set_default_logger(makeLogger("main", stderrSink(format, kJsonPattern), parsed));
 
-  auto sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
-  sink->set_formatter(std::move(formatter));
-  auto logger = std::make_shared<spdlog::logger>("main", sink);
-  logger->set_level(parsed);
-  logger->flush_on(spdlog::level::trace);
-  spdlog::set_default_logger(logger);
+  // The access logger gets a sink of its own for its own JSON pattern; registered here so
+  // that componentLogger("access") finds it rather than cloning the default logger.
+  spdlog::drop("access");
+  spdlog::register_logger(makeLogger("access", stderrSink(format, kJsonAccessPattern), parsed));
   return true;
 }
 

@@ -80,12 +80,14 @@ Method toMethod(bhttp::verb verb) {
   }
 }
 
-// The raw target for the access log: cut short, and with every byte that is not printable
-// ASCII percent-encoded, so a log line stays one valid line (and valid JSON).
+// The raw target for the access log: its path only (the query may carry a secret, such as
+// the stream's ?access_token=), cut short, and with every byte that is not printable ASCII
+// percent-encoded, so a log line stays one valid line (and valid JSON).
 std::string printableTarget(std::string_view target) {
   static constexpr char kHex[] = "0123456789ABCDEF";
+  const std::string_view path = target.substr(0, target.find('?'));
   std::string out;
-  for (char c : target.substr(0, kMaxLoggedTarget)) {
+  for (char c : path.substr(0, kMaxLoggedTarget)) {
     const auto byte = static_cast<unsigned char>(c);
     if (byte <= 0x20 || byte >= 0x7F || c == '"' || c == '\\') {
       out += '%';
@@ -169,7 +171,6 @@ struct Server::Impl {
       : options(std::move(opts)),
         dispatcher(disp),
         log(componentLogger("server")),
-        access(componentLogger("access")),
         acceptor(net::make_strand(ioc)),
         signals(ioc, SIGINT, SIGTERM),
         shutdown_timer(acceptor.get_executor()),
@@ -183,7 +184,7 @@ struct Server::Impl {
   ServerOptions options;
   Dispatcher& dispatcher;
   std::shared_ptr<spdlog::logger> log;
-  std::shared_ptr<spdlog::logger> access;
+  AccessLog access;
 
   // Declared before ioc so that they outlive it: destroying ioc destroys the sessions
   // still queued in it, and each tells sessionEnded().
@@ -481,9 +482,13 @@ class Session : public std::enable_shared_from_this<Session> {
                                         response_.result_int(), elapsed);
     }
     // Unrouted requests log their path, cut short: the template is not known.
-    server_->access->info("{} {} {} {}B {:.2f}ms id={}", method_text_,
-                          route_ == "-" ? printableTarget(target_) : route_, response_.result_int(),
-                          bytes, elapsed.count(), request_id_);
+    const std::string target = route_ == "-" ? printableTarget(target_) : std::string();
+    server_->access.write({.method = method_text_,
+                           .route = route_ == "-" ? std::string_view(target) : route_,
+                           .status = response_.result_int(),
+                           .bytes = bytes,
+                           .duration_ms = elapsed.count(),
+                           .request_id = request_id_});
     if (ec) {
       return closeNow();
     }
@@ -519,8 +524,13 @@ class Session : public std::enable_shared_from_this<Session> {
   void onStreamHeader(beast::error_code ec, std::size_t bytes) {
     stream_.expires_never();
     const auto elapsed = std::chrono::duration<double, std::milli>(Clock::now() - started_);
-    server_->access->info("{} {} 200 {}B {:.2f}ms id={} (stream opened)", method_text_, route_,
-                          bytes, elapsed.count(), request_id_);
+    server_->access.write({.method = method_text_,
+                           .route = route_,
+                           .status = 200,
+                           .bytes = bytes,
+                           .duration_ms = elapsed.count(),
+                           .request_id = request_id_,
+                           .stream_opened = true});
     if (ec) {
       return endStream();
     }
