@@ -185,6 +185,8 @@ TEST_F(Overload, SaturatedPoolAnswers503AtOnceWithBoundedMemoryAndRecovers) {
   EXPECT_LT(report.slowest_refusal, 2s);
   // Memory follows the requests being read at one time, not all that were sent.
   const std::uint64_t growth_kib = rss_peak - rss_before;
+  RecordProperty("rss_growth_kib", std::to_string(growth_kib));
+  RecordProperty("refused_kib", std::to_string(report.bytes_sent / 1024));
   EXPECT_LT(growth_kib, report.bytes_sent / 1024 / 3)
       << "resident memory grew by " << growth_kib / 1024 << " MiB while "
       << report.bytes_sent / (1024 * 1024) << " MiB were refused";
