@@ -27,7 +27,9 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 command -v dpkg-shlibdeps >/dev/null || fail "dpkg-shlibdeps not found: run scripts/install-deps"
 
-exec 9>"$lock"
+# Opened for reading, so that a run as another user can lock a file root created.
+[ -e "$lock" ] || : >"$lock"
+exec 9<"$lock"
 flock -w 900 9 || fail "another deb_test holds $lock"
 
 if dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
@@ -76,8 +78,10 @@ for attempt in $(seq 30); do
   if "${sudo[@]}" dpkg -i "$deb" >"$work/dpkg.log" 2>&1; then
     break
   fi
-  grep -q "lock" "$work/dpkg.log" && [ "$attempt" -lt 30 ] ||
-    { cat "$work/dpkg.log"; fail "dpkg -i failed"; }
+  if ! grep -q "lock" "$work/dpkg.log" || [ "$attempt" -eq 30 ]; then
+    cat "$work/dpkg.log"
+    fail "dpkg -i failed"
+  fi
   sleep 2
 done
 installed=yes
@@ -104,8 +108,8 @@ dpkg-query -W -f='${Conffiles}' "$package" | grep -q "$env_file" ||
 # verify reports unknown or misspelt settings as warnings with exit status 0: any output
 # counts as a failure.
 if command -v systemd-analyze >/dev/null; then
-  verified=$(systemd-analyze verify "$unit" 2>&1) && [ -z "$verified" ] ||
-    fail "systemd-analyze verify $unit: $verified"
+  verified=$(systemd-analyze verify "$unit" 2>&1) || fail "systemd-analyze verify: $verified"
+  [ -z "$verified" ] || fail "systemd-analyze verify: $verified"
   say "systemd-analyze verify: clean"
 fi
 /usr/bin/autoql-backend version | grep -q . || fail "autoql-backend version printed nothing"
