@@ -20,17 +20,16 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
-#include <boost/url/parse.hpp>
 #include <deque>
 #include <mutex>
 #include <optional>
-#include <random>
 #include <thread>
 #include <unordered_map>
 #include <vector>
 
 #include "http/event_stream.h"
 #include "http/problem.h"
+#include "http/wire_request.h"
 #include "util/log.h"
 
 namespace autoql::http {
@@ -51,34 +50,10 @@ constexpr std::size_t kMaxLingerBytes = 8 * 1024 * 1024;
 // sending just then finds the connection ended (FIN) rather than reset, and the stop is
 // not held up by clients that neither send nor close.
 constexpr std::chrono::milliseconds kStopLingerTimeout{500};
-// A client-supplied X-Request-Id longer than this, or with other characters than
-// [A-Za-z0-9._:-], is replaced by a generated one (it goes into every log line).
-constexpr std::size_t kMaxRequestIdLength = 128;
 constexpr std::size_t kReadChunk = 4096;
 constexpr std::size_t kMaxLoggedTarget = 200;
 // How long accepting pauses after accept() fails (typically: out of file descriptors).
 constexpr std::chrono::milliseconds kAcceptBackoff{100};
-
-Method toMethod(bhttp::verb verb) {
-  switch (verb) {
-    case bhttp::verb::get:
-      return Method::kGet;
-    case bhttp::verb::head:
-      return Method::kHead;
-    case bhttp::verb::post:
-      return Method::kPost;
-    case bhttp::verb::put:
-      return Method::kPut;
-    case bhttp::verb::patch:
-      return Method::kPatch;
-    case bhttp::verb::delete_:
-      return Method::kDelete;
-    case bhttp::verb::options:
-      return Method::kOptions;
-    default:
-      return Method::kOther;
-  }
-}
 
 // The raw target for the access log: its path only (the query may carry a secret, such as
 // the stream's ?access_token=), cut short, and with every byte that is not printable ASCII
@@ -98,70 +73,6 @@ std::string printableTarget(std::string_view target) {
     }
   }
   return out;
-}
-
-bool isRequestIdChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '_' || c == '.' || c == ':';
-}
-
-std::string newRequestId() {
-  thread_local std::mt19937_64 generator{std::random_device{}()};
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::uint64_t bits = generator();
-  std::string id(16, '0');
-  for (char& c : id) {
-    c = kDigits[bits & 0xf];
-    bits >>= 4;
-  }
-  return id;
-}
-
-std::string requestIdFor(const bhttp::request<bhttp::string_body>& message) {
-  const auto given = message["X-Request-Id"];
-  const bool usable = !given.empty() && given.size() <= kMaxRequestIdLength &&
-                      std::all_of(given.begin(), given.end(), isRequestIdChar);
-  return usable ? std::string(given) : newRequestId();
-}
-
-// Request smuggling defence (RFC 9112 6.1 and 6.3): a Transfer-Encoding other than exactly
-// "chunked" leaves the body's length to interpretation, so such a request is refused.
-// (Content-Length together with Transfer-Encoding is refused by the parser itself.)
-bool hasClearFraming(const bhttp::request<bhttp::string_body>& message) {
-  const auto [first, last] = message.equal_range(bhttp::field::transfer_encoding);
-  if (first == last) {
-    return true;
-  }
-  std::string_view value = first->value();
-  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) {
-    value.remove_prefix(1);
-  }
-  while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) {
-    value.remove_suffix(1);
-  }
-  return std::next(first) == last && equalsIgnoreCase(value, "chunked");
-}
-
-// Splits the target (origin form, or absolute form as RFC 9112 3.2.2 asks servers to
-// accept) into decoded path segments and query parameters. Returns false when the
-// target is neither.
-bool parseTarget(std::string_view target, Request& request) {
-  auto url = boost::urls::parse_origin_form(target);
-  if (!url) {
-    auto absolute = boost::urls::parse_absolute_uri(target);
-    if (!absolute || (absolute->scheme() != "http" && absolute->scheme() != "https")) {
-      return false;
-    }
-    return parseTarget(absolute->encoded_resource().empty() ? "/" : absolute->encoded_resource(),
-                       request);
-  }
-  for (auto segment : url->segments()) {
-    request.segments.emplace_back(segment);
-  }
-  for (auto param : url->params()) {
-    request.query.emplace_back(param.key, param.value);
-  }
-  return true;
 }
 
 }  // namespace
@@ -355,25 +266,18 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void handleRequest(bhttp::request<bhttp::string_body> message) {
     Request request;
-    request.method = toMethod(message.method());
-    request.method_text = std::string(message.method_string());
-    request.target = std::string(message.target());
-    request.request_id = requestIdFor(message);
+    const bool readable = readRequest(message, request);
     keep_alive_ = message.keep_alive();
     method_ = request.method;
-    method_text_ = std::string(message.method_string());
+    method_text_ = request.method_text;
     request_id_ = request.request_id;
     target_ = request.target;
 
-    if (!parseTarget(message.target(), request)) {
+    if (!readable) {
       keep_alive_ = false;
       return respond(problemResponse(400, "bad_request", "Bad request",
                                      "The request target is not a valid path and query."));
     }
-    for (const auto& field : message) {
-      request.headers.push_back({std::string(field.name_string()), std::string(field.value())});
-    }
-    request.body = std::move(message.body());
 
     // The guard keeps run() from returning while a worker holds this request.
     auto work = net::make_work_guard(server_->ioc);
