@@ -7,6 +7,7 @@
 #include <libpq-fe.h>
 #include <linux/fs.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <unistd.h>
 
 #include <boost/json/serialize.hpp>
@@ -208,6 +209,73 @@ TEST_F(DiskFault, FileThatCannotGrowRefusesWritesUntilItCan) {
   EXPECT_TRUE(server_->waitForLog("database unavailable", 1s)) << "the refusals were not logged";
 
   ASSERT_TRUE(server_->limitFileSize(0));
+  expectWritesAccepted();
+}
+
+// --- a full disk ---
+
+// The size of the small file system the full-disk test mounts, and of the writes that
+// fill it.
+constexpr std::string_view kTmpfsOptions = "size=4m,mode=0700";
+constexpr std::size_t kBallastChunk = 64u << 10;
+
+// A tmpfs mounted over a directory for the length of a test (root only), detached when it
+// ends even if a process still has files open in it.
+class SmallFileSystem {
+ public:
+  explicit SmallFileSystem(std::string dir) : dir_(std::move(dir)) {
+    const std::string options(kTmpfsOptions);
+    error_ = mount("tmpfs", dir_.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, options.c_str()) == 0
+                 ? 0
+                 : errno;
+  }
+  ~SmallFileSystem() {
+    if (error_ == 0) {
+      umount2(dir_.c_str(), MNT_DETACH);
+    }
+  }
+  SmallFileSystem(const SmallFileSystem&) = delete;
+  SmallFileSystem& operator=(const SmallFileSystem&) = delete;
+
+  int error() const { return error_; }
+
+  // Writes a file until the file system has no space left. Returns whether it got there.
+  bool fill(const std::string& path) const {
+    const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+    const std::string chunk(kBallastChunk, 'x');
+    bool full = false;
+    while (fd >= 0 && !full) {
+      full = write(fd, chunk.data(), chunk.size()) < 0 && errno == ENOSPC;
+    }
+    if (fd >= 0) {
+      close(fd);
+    }
+    return full;
+  }
+
+ private:
+  std::string dir_;
+  int error_ = 0;
+};
+
+TEST_F(DiskFault, FullDiskRefusesWritesUntilSpaceIsFreed) {
+  if (onPostgres()) {
+    GTEST_SKIP() << "the test fills the file system of the service's own files (SQLite)";
+  }
+  SmallFileSystem file_system(database_dir_.path());
+  if (file_system.error() != 0) {
+    GTEST_SKIP() << "cannot mount a small tmpfs here (needs root): "
+                 << std::strerror(file_system.error());
+  }
+  startOnSqliteFile();
+
+  const std::string ballast = database_dir_.path() + "/ballast";
+  ASSERT_TRUE(file_system.fill(ballast));
+  expectWritesRefused();
+  expectReadsServed();
+  EXPECT_TRUE(server_->waitForLog("database or disk is full", 1s)) << "not refused as full";
+
+  ASSERT_EQ(unlink(ballast.c_str()), 0);
   expectWritesAccepted();
 }
 
