@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
+#include <cctype>
 #include <string>
 
 #include "api/openapi_document.h"
@@ -36,8 +37,9 @@ TEST(DocsPage, ShowsEveryOperationOfTheEmbeddedDocument) {
 
   int operations = 0;
   for (const auto& [path, item] : document.at("paths").as_object()) {
-    for (const auto& [method, operation] : item.as_object()) {
-      if (method == "parameters") {
+    for (std::string_view method : {"get", "put", "post", "delete", "patch"}) {
+      const json::value* operation = item.as_object().if_contains(method);
+      if (operation == nullptr) {
         continue;
       }
       ++operations;
@@ -46,7 +48,7 @@ TEST(DocsPage, ShowsEveryOperationOfTheEmbeddedDocument) {
         c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
       }
       EXPECT_TRUE(contains(html, routeMarkup(upper, path))) << upper << " " << path;
-      EXPECT_TRUE(contains(html, "id=\"" + std::string(operation.at("operationId").as_string())))
+      EXPECT_TRUE(contains(html, "id=\"" + std::string(operation->at("operationId").as_string())))
           << path;
     }
   }

@@ -22,13 +22,14 @@ namespace json = boost::json;
 using RouteKey = std::string;
 
 // Lower-case OpenAPI operation names of the methods the router can route.
-constexpr std::array<std::pair<http::Method, std::string_view>, 6> kOperationNames{
+constexpr std::array<std::pair<http::Method, std::string_view>, 7> kOperationNames{
     {{http::Method::kGet, "get"},
      {http::Method::kHead, "head"},
      {http::Method::kPost, "post"},
      {http::Method::kPut, "put"},
      {http::Method::kPatch, "patch"},
-     {http::Method::kDelete, "delete"}}};
+     {http::Method::kDelete, "delete"},
+     {http::Method::kOptions, "options"}}};
 
 // The router's path templates already use OpenAPI's {name} syntax; a ":name" segment
 // would be turned into it here, should the router ever use that spelling.
