@@ -7,6 +7,7 @@
 #include <boost/url/rfc/unreserved_chars.hpp>
 #include <charconv>
 
+#include "api/json_writer.h"
 #include "domain/json_text.h"
 #include "domain/notification.h"
 #include "http/dispatcher.h"
@@ -208,7 +209,9 @@ std::optional<std::string> bodyString(const boost::json::object& object, std::st
 }
 
 std::string jsonString(std::string_view text) {
-  return boost::json::serialize(boost::json::string_view(text));
+  std::string out;
+  appendJsonString(out, text);
+  return out;
 }
 
 std::optional<std::string> queryString(const http::Request& request, std::string_view name) {

@@ -1,5 +1,6 @@
 #include "api/dashboards_api.h"
 
+#include "api/json_writer.h"
 #include "http/problem.h"
 #include "util/time_format.h"
 
@@ -77,19 +78,24 @@ Result<std::string, http::Response> writerOf(const Caller& caller, const http::R
 
 }  // namespace
 
+void appendDashboardJson(std::string& out, const Dashboard& d) {
+  JsonObjectWriter(out)
+      .integer("id", d.id)
+      .string("project_id", d.project_id)
+      .string("user_id", d.user_id)
+      .string("name", d.name)
+      .raw("data", d.data_json)
+      .integer("version", d.version)
+      .time("created_at", d.created_at_ms)
+      .time("updated_at", d.updated_at_ms)
+      .string("updated_by", d.updated_by)
+      .close();
+}
+
 std::string dashboardJson(const Dashboard& d) {
   std::string out;
   out.reserve(d.data_json.size() + d.name.size() + 256);
-  out += "{\"id\":" + std::to_string(d.id);
-  out += ",\"project_id\":" + jsonString(d.project_id);
-  out += ",\"user_id\":" + jsonString(d.user_id);
-  out += ",\"name\":" + jsonString(d.name);
-  out += ",\"data\":";
-  out += d.data_json;
-  out += ",\"version\":" + std::to_string(d.version);
-  out += ",\"created_at\":\"" + formatIsoMillis(d.created_at_ms) + "\"";
-  out += ",\"updated_at\":\"" + formatIsoMillis(d.updated_at_ms) + "\"";
-  out += ",\"updated_by\":" + jsonString(d.updated_by) + "}";
+  appendDashboardJson(out, d);
   return out;
 }
 
@@ -126,18 +132,24 @@ void DashboardsApi::registerRoutes(http::Router& router) {
 }
 
 void DashboardsApi::registerFlavor(http::Router& router, const Flavor& flavor) {
+  using http::Execution;
   using http::Method;
   const std::string base = flavor.prefix + "/dashboards";
   const std::string one = base + "/{id}";
   const Flavor* f = &flavor;
   router.add(Method::kPost, base, [this, f](const auto& r) { return create(*f, r); });
-  router.add(Method::kGet, base, [this, f](const auto& r) { return list(*f, r); });
-  router.add(Method::kGet, one, [this](const auto& r) { return get(r); });
+  router.add(
+      Method::kGet, base, [this, f](const auto& r) { return list(*f, r); }, Execution::kRead);
+  router.add(
+      Method::kGet, one, [this](const auto& r) { return get(r); }, Execution::kRead);
   router.add(Method::kPut, one, [this](const auto& r) { return update(r); });
   router.add(Method::kDelete, one, [this](const auto& r) { return remove(r); });
-  router.add(Method::kGet, one + "/versions", [this, f](const auto& r) { return versions(*f, r); });
-  router.add(Method::kGet, one + "/versions/{version}",
-             [this](const auto& r) { return version(r); });
+  router.add(
+      Method::kGet, one + "/versions", [this, f](const auto& r) { return versions(*f, r); },
+      Execution::kRead);
+  router.add(
+      Method::kGet, one + "/versions/{version}", [this](const auto& r) { return version(r); },
+      Execution::kRead);
   router.add(Method::kPost, one + "/restore", [this](const auto& r) { return restore(r); });
 }
 
@@ -217,12 +229,20 @@ http::Response DashboardsApi::list(const Flavor& flavor, const http::Request& re
     dashboards->pop_back();
   }
 
-  std::vector<std::string> items;
-  items.reserve(dashboards->size());
+  // One body, written in place: a page of dashboards is the largest answer of a read.
+  std::size_t size = 0;
   for (const Dashboard& dashboard : *dashboards) {
-    items.push_back(dashboardJson(dashboard));
+    size += dashboard.data_json.size() + dashboard.name.size() + 256;
   }
-  http::Response response = http::jsonResponse(200, listBody(items, flavor.wrap_lists));
+  std::string body;
+  body.reserve(size + 16);
+  body += flavor.wrap_lists ? "{\"items\":[" : "[";
+  for (const Dashboard& dashboard : *dashboards) {
+    body += body.back() == '[' ? "" : ",";
+    appendDashboardJson(body, dashboard);
+  }
+  body += flavor.wrap_lists ? "]}" : "]";
+  http::Response response = http::jsonResponse(200, std::move(body));
   if (more) {
     response.setHeader(
         "Link", nextLink(flavor.prefix + "/dashboards", {{"project_id", project},

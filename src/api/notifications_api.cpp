@@ -1,8 +1,6 @@
 #include "api/notifications_api.h"
 
-#include <boost/json/serialize.hpp>
-#include <boost/json/value_from.hpp>
-
+#include "api/json_writer.h"
 #include "domain/json_text.h"
 #include "http/event_stream.h"
 #include "util/time_format.h"
@@ -164,43 +162,63 @@ std::optional<std::int64_t> decodeCursor(std::string_view cursor) {
   return seq;
 }
 
-std::string notificationJson(const storage::NotificationRecord& record) {
+namespace {
+
+// The members that a notification and a feed item share, in their order.
+void writeAlertMembers(JsonObjectWriter& object, const domain::Notification& n) {
+  object.string("notification_id", n.notification_id)
+      .string("data_alert_id", n.data_alert_id)
+      .string("project_id", n.project_id)
+      .string("event", n.event)
+      .string("title", n.title)
+      .string("message", n.message);
+}
+
+// The recipient's state, or null when it was not read for one.
+std::optional<std::string_view> stateOf(const storage::NotificationRecord& record) {
+  if (!record.state) {
+    return std::nullopt;
+  }
+  return domain::stateName(*record.state);
+}
+
+}  // namespace
+
+void appendNotificationJson(std::string& out, const storage::NotificationRecord& record) {
   const domain::Notification& n = record.notification;
+  JsonObjectWriter object(out);
+  writeAlertMembers(object, n);
+  object.strings("users", n.users)
+      .time("created_at", n.created_at_ms)
+      .string("data_return_query", n.data_return_query)
+      .raw("query_result", n.query_result_json)
+      .time("received_at", n.received_at_ms)
+      .optionalString("state", stateOf(record))
+      .close();
+}
+
+std::string notificationJson(const storage::NotificationRecord& record) {
   std::string out;
-  out.reserve(n.query_result_json.size() + 512);
-  out += "{\"notification_id\":" + jsonString(n.notification_id);
-  out += ",\"data_alert_id\":" + jsonString(n.data_alert_id);
-  out += ",\"project_id\":" + jsonString(n.project_id);
-  out += ",\"event\":" + jsonString(n.event);
-  out += ",\"title\":" + jsonString(n.title);
-  out += ",\"message\":" + jsonString(n.message);
-  out += ",\"users\":" + json::serialize(json::value_from(n.users));
-  out += ",\"created_at\":\"" + formatIsoMillis(n.created_at_ms) + "\"";
-  out += ",\"data_return_query\":" + jsonString(n.data_return_query);
-  out += ",\"query_result\":" + n.query_result_json;
-  out += ",\"received_at\":\"" + formatIsoMillis(n.received_at_ms) + "\"";
-  out += ",\"state\":";
-  out += record.state ? jsonString(domain::stateName(*record.state)) : "null";
-  out += "}";
+  out.reserve(record.notification.query_result_json.size() + 512);
+  appendNotificationJson(out, record);
   return out;
 }
 
-std::string feedItemJson(const storage::NotificationRecord& record) {
+void appendFeedItemJson(std::string& out, const storage::NotificationRecord& record) {
   const domain::Notification& n = record.notification;
+  JsonObjectWriter object(out);
+  object.string("id", n.notification_id);
+  writeAlertMembers(object, n);
+  object.integer("created_at", n.created_at_ms / 1000)
+      .string("data_return_query", n.data_return_query)
+      .optionalString("state", stateOf(record))
+      .integer("seq", n.seq)
+      .close();
+}
+
+std::string feedItemJson(const storage::NotificationRecord& record) {
   std::string out;
-  out += "{\"id\":" + jsonString(n.notification_id);
-  out += ",\"notification_id\":" + jsonString(n.notification_id);
-  out += ",\"data_alert_id\":" + jsonString(n.data_alert_id);
-  out += ",\"project_id\":" + jsonString(n.project_id);
-  out += ",\"event\":" + jsonString(n.event);
-  out += ",\"title\":" + jsonString(n.title);
-  out += ",\"message\":" + jsonString(n.message);
-  out += ",\"created_at\":" + std::to_string(n.created_at_ms / 1000);
-  out += ",\"data_return_query\":" + jsonString(n.data_return_query);
-  out += ",\"state\":";
-  out += record.state ? jsonString(domain::stateName(*record.state)) : "null";
-  out += ",\"seq\":" + std::to_string(n.seq);
-  out += "}";
+  appendFeedItemJson(out, record);
   return out;
 }
 
@@ -213,14 +231,18 @@ void NotificationsApi::registerRoutes(http::Router& router) {
   auto bind = [this](http::Response (NotificationsApi::*handler)(const http::Request&)) {
     return [this, handler](const http::Request& r) { return (this->*handler)(r); };
   };
-  router.add(Method::kGet, "/notifications", bind(&NotificationsApi::feed));
+  using http::Execution;
+  // The stream stays on a worker: its replay may read up to a thousand events.
+  router.add(Method::kGet, "/notifications", bind(&NotificationsApi::feed), Execution::kRead);
   router.add(Method::kPut, "/notifications", bind(&NotificationsApi::setAllStates));
-  router.add(Method::kGet, "/notifications/summary", bind(&NotificationsApi::summary));
+  router.add(Method::kGet, "/notifications/summary", bind(&NotificationsApi::summary),
+             Execution::kRead);
   router.add(Method::kGet, "/notifications/stream", bind(&NotificationsApi::stream));
-  router.add(Method::kGet, "/notifications/{id}", bind(&NotificationsApi::get));
+  router.add(Method::kGet, "/notifications/{id}", bind(&NotificationsApi::get), Execution::kRead);
   router.add(Method::kPut, "/notifications/{id}", bind(&NotificationsApi::setState));
   router.add(Method::kDelete, "/notifications/{id}", bind(&NotificationsApi::remove));
-  router.add(Method::kGet, "/api/v1/rule-notifications/{id}", bind(&NotificationsApi::get));
+  router.add(Method::kGet, "/api/v1/rule-notifications/{id}", bind(&NotificationsApi::get),
+             Execution::kRead);
 }
 
 http::Response NotificationsApi::get(const http::Request& request) {
@@ -293,7 +315,7 @@ http::Response NotificationsApi::feed(const http::Request& request) {
   std::string body = "[";
   for (const auto& record : *records) {
     body += body.size() > 1 ? "," : "";
-    body += feedItemJson(record);
+    appendFeedItemJson(body, record);
   }
   body += "]";
   http::Response response = http::jsonResponse(200, std::move(body));

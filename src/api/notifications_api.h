@@ -44,10 +44,12 @@ class NotificationsApi {
 // Serializes a notification as GET /notifications/{id} returns it; query_result is
 // spliced in as stored. `state` is null when not read for a recipient.
 std::string notificationJson(const storage::NotificationRecord& record);
+void appendNotificationJson(std::string& out, const storage::NotificationRecord& record);
 
 // Serializes a feed item: no query_result (read it by id), created_at as Unix seconds
 // (what the AutoQL widgets read), `seq` as the stream's event id.
 std::string feedItemJson(const storage::NotificationRecord& record);
+void appendFeedItemJson(std::string& out, const storage::NotificationRecord& record);
 
 // The opaque feed cursor for "older than this notification", and its inverse (nullopt
 // for a cursor this server did not make).

@@ -8,9 +8,13 @@ QuickStartApi::QuickStartApi(storage::Store& store, const Authenticator& auth, A
 
 void QuickStartApi::registerRoutes(http::Router& router) {
   using http::Method;
-  router.add(Method::kGet, "/query-quick-start", [this](const auto& r) { return get(r, false); });
+  router.add(
+      Method::kGet, "/query-quick-start", [this](const auto& r) { return get(r, false); },
+      http::Execution::kRead);
   router.add(Method::kPut, "/query-quick-start", [this](const auto& r) { return put(r); });
-  router.add(Method::kGet, "/api/v1/topics", [this](const auto& r) { return get(r, true); });
+  router.add(
+      Method::kGet, "/api/v1/topics", [this](const auto& r) { return get(r, true); },
+      http::Execution::kRead);
 }
 
 http::Response QuickStartApi::get(const http::Request& request, bool items_shape) {

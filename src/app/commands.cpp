@@ -157,7 +157,8 @@ int runServe(const Config& config) {
   modules.registerRoutes(router);
 
   WorkerPool workers(config.db_workers, config.db_queue);
-  http::Dispatcher dispatcher(router, workers, http::CorsPolicy{config.cors_origins});
+  http::Dispatcher dispatcher(router, workers, http::CorsPolicy{config.cors_origins},
+                              store->readsAreLocal());
   http::ServerOptions server_options = serverOptions(config);
   server_options.metrics = &metrics;
   http::Server server(server_options, dispatcher);

@@ -60,8 +60,13 @@ bool CorsPolicy::allows(std::string_view origin) const {
   return std::find(origins.begin(), origins.end(), origin) != origins.end();
 }
 
-Dispatcher::Dispatcher(const Router& router, WorkerPool& workers, CorsPolicy cors)
-    : router_(router), workers_(workers), cors_(std::move(cors)), log_(componentLogger("http")) {}
+Dispatcher::Dispatcher(const Router& router, WorkerPool& workers, CorsPolicy cors,
+                       bool inline_reads)
+    : router_(router),
+      workers_(workers),
+      cors_(std::move(cors)),
+      inline_reads_(inline_reads),
+      log_(componentLogger("http")) {}
 
 Response Dispatcher::preflight(const Request& request, const RouteMatch& match) const {
   Response response;
@@ -110,7 +115,8 @@ void Dispatcher::dispatch(Request request, std::function<void(Response)> done) {
   request.route = match.route->pattern;
   request.path_params = std::move(match.params);
   const Route& route = *match.route;
-  if (route.execution == Execution::kInline) {
+  if (route.execution == Execution::kInline ||
+      (route.execution == Execution::kRead && inline_reads_)) {
     done(runHandler(route, request));
     return;
   }

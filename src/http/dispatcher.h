@@ -1,8 +1,8 @@
 // Turns a parsed request into a response: routes it, answers 404/405 and CORS preflights
 // itself, runs the handler inline or on the bounded worker pool (503 with Retry-After
-// when the pool is full), catches whatever a handler throws (500, one log line), and adds
-// the CORS headers for allowed origins. Called by the server
-// on its I/O threads; `done` runs on whichever thread finished the handler.
+// when the pool is full; reads of a local store run inline, see Execution), catches whatever a
+// handler throws (500, one log line), and adds the CORS headers for allowed origins. Called by the
+// server on its I/O threads; `done` runs on whichever thread finished the handler.
 #pragma once
 
 #include <functional>
@@ -30,8 +30,10 @@ struct CorsPolicy {
 
 class Dispatcher {
  public:
-  // Both must outlive the dispatcher.
-  Dispatcher(const Router& router, WorkerPool& workers, CorsPolicy cors = {});
+  // Both must outlive the dispatcher. `inline_reads`: run kRead routes on the calling
+  // (I/O) thread, for a store whose reads never wait on the network.
+  Dispatcher(const Router& router, WorkerPool& workers, CorsPolicy cors = {},
+             bool inline_reads = false);
 
   // Calls `done` exactly once with the response to `request`.
   void dispatch(Request request, std::function<void(Response)> done);
@@ -44,6 +46,7 @@ class Dispatcher {
   const Router& router_;
   WorkerPool& workers_;
   CorsPolicy cors_;
+  bool inline_reads_;
   std::shared_ptr<spdlog::logger> log_;
 };
 

@@ -16,9 +16,11 @@ namespace autoql::http {
 using Handler = std::function<Response(const Request&)>;
 
 // Where a handler runs: inline on the I/O thread (only for work that never blocks, such
-// as /healthz) or on the worker pool (everything that touches the database or parses a
-// body).
-enum class Execution { kInline, kWorker };
+// as /healthz); kRead for a bounded database read, which runs inline when the store reads
+// from a local file (SQLite: microseconds, and a hand-off to a worker and back costs more
+// than the read) and on the worker pool otherwise (a network round trip); or on the
+// worker pool (writes, which wait for a commit, and everything that parses a body).
+enum class Execution { kInline, kRead, kWorker };
 
 struct Route {
   Method method;

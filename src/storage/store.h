@@ -52,6 +52,10 @@ class Store {
   virtual std::size_t connectionsInUse() const = 0;
   virtual std::size_t connectionLimit() const = 0;
 
+  // True when a read is served from a local file with no network round trip and never
+  // waits behind a write (SQLite in WAL mode), so that it may run on an I/O thread.
+  virtual bool readsAreLocal() const = 0;
+
   // Cheap round trip to the database, for readiness checks.
   virtual Result<void> ping() = 0;
 

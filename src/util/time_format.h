@@ -12,6 +12,9 @@ namespace autoql {
 // Precondition: 0 <= unix_ms < year 10000.
 std::string formatIsoMillis(std::int64_t unix_ms);
 
+// The same, appended to `out` (24 characters).
+void appendIsoMillis(std::string& out, std::int64_t unix_ms);
+
 // Parses "YYYY-MM-DDTHH:MM:SSZ", optionally with 1 to 3 fraction digits, as UTC Unix
 // milliseconds. Returns nullopt for anything else, including impossible dates.
 std::optional<std::int64_t> parseIsoMillis(std::string_view text);

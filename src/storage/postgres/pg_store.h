@@ -28,6 +28,7 @@ class PgStore final : public Store {
 
   Result<int> migrate() override;
   Result<void> ping() override;
+  bool readsAreLocal() const override { return false; }
   std::size_t connectionsInUse() const override { return pool_.inUse(); }
   std::size_t connectionLimit() const override { return pool_.size(); }
   void onNotificationStored(NotificationListener listener) override;

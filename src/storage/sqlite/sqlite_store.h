@@ -26,6 +26,8 @@ class SqliteStore final : public Store {
 
   Result<int> migrate() override;
   Result<void> ping() override;
+  // An in-memory database reads through the writer, behind its commits.
+  bool readsAreLocal() const override { return !in_memory_; }
   std::size_t connectionsInUse() const override;
   std::size_t connectionLimit() const override { return options_.read_connections + 1; }
   void onNotificationStored(NotificationListener listener) override;

@@ -1,5 +1,5 @@
 // The dispatcher: 404 and 405 problems, handler exceptions turned into a 500 that says
-// nothing internal, and 503 with Retry-After when the worker pool is full.
+// nothing internal, 503 with Retry-After when the worker pool is full, and where reads run.
 #include "http/dispatcher.h"
 
 #include <gtest/gtest.h>
@@ -49,6 +49,29 @@ TEST(Dispatcher, TurnsExceptionsIntoOpaque500) {
   EXPECT_EQ(response.status, 500U);
   EXPECT_EQ(response.body.find("SELECT"), std::string::npos);
   EXPECT_EQ(response.route, "/boom");
+}
+
+// kRead routes run on the calling thread only when the dispatcher is told reads are
+// local; otherwise, like kWorker routes, on a worker.
+TEST(Dispatcher, RunsReadsInlineOnlyWhenReadsAreLocal) {
+  Router router;
+  std::thread::id ran_on;
+  router.add(
+      Method::kGet, "/read",
+      [&ran_on](const Request&) {
+        ran_on = std::this_thread::get_id();
+        return jsonResponse(200, "{}");
+      },
+      Execution::kRead);
+  WorkerPool workers(1, 4);
+
+  Dispatcher remote(router, workers);
+  EXPECT_EQ(dispatchAndWait(remote, Method::kGet, {"read"}).status, 200U);
+  EXPECT_NE(ran_on, std::this_thread::get_id());
+
+  Dispatcher local(router, workers, {}, /*inline_reads=*/true);
+  EXPECT_EQ(dispatchAndWait(local, Method::kGet, {"read"}).status, 200U);
+  EXPECT_EQ(ran_on, std::this_thread::get_id());
 }
 
 TEST(Dispatcher, AnswersServiceUnavailableWhenThePoolIsFull) {
