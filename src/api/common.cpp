@@ -87,8 +87,11 @@ http::Response storeFailure(const Error& error, const http::Request& request,
                 request.route, error.detail, request.request_id);
       return http::problemResponse(409, "conflict", "Conflict",
                                    "The request conflicts with the stored state.");
-    case Errc::kUnavailable:
-    case Errc::kOverloaded: {
+    case Errc::kOverloaded:
+      log->warn("store queue full for {} {}: {} (request {})", http::methodName(request.method),
+                request.route, error.detail, request.request_id);
+      return http::overloadedResponse();
+    case Errc::kUnavailable: {
       log->warn("database unavailable for {} {}: {} (request {})", http::methodName(request.method),
                 request.route, error.detail, request.request_id);
       auto response = http::problemResponse(

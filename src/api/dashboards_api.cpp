@@ -137,7 +137,10 @@ void DashboardsApi::registerFlavor(http::Router& router, const Flavor& flavor) {
   const std::string base = flavor.prefix + "/dashboards";
   const std::string one = base + "/{id}";
   const Flavor* f = &flavor;
-  router.add(Method::kPost, base, [this, f](const auto& r) { return create(*f, r); });
+  router.addAsync(
+      Method::kPost, base,
+      [this, f](const auto& r, http::Responder respond) { create(*f, r, std::move(respond)); },
+      Execution::kWrite);
   router.add(
       Method::kGet, base, [this, f](const auto& r) { return list(*f, r); }, Execution::kRead);
   router.add(
@@ -153,7 +156,26 @@ void DashboardsApi::registerFlavor(http::Router& router, const Flavor& flavor) {
   router.add(Method::kPost, one + "/restore", [this](const auto& r) { return restore(r); });
 }
 
-http::Response DashboardsApi::create(const Flavor& flavor, const http::Request& request) {
+void DashboardsApi::create(const Flavor& flavor, const http::Request& request,
+                           http::Responder respond) {
+  auto input = newDashboard(flavor, request);
+  if (!input) {
+    return respond(input.error());
+  }
+  // `flavor` belongs to this object and `request` lives until the answer (AsyncHandler).
+  store_.createDashboardAsync(*input, [&flavor, &request,
+                                       respond = std::move(respond)](Result<Dashboard> created) {
+    if (!created) {
+      return respond(storeFailure(created.error(), request));
+    }
+    http::Response response = dashboardResponse(201, *created);
+    response.setHeader("Location", flavor.prefix + "/dashboards/" + std::to_string(created->id));
+    respond(std::move(response));
+  });
+}
+
+Result<domain::NewDashboard, http::Response> DashboardsApi::newDashboard(
+    const Flavor& flavor, const http::Request& request) {
   auto caller = auth_.authenticate(request);
   if (!caller) {
     return caller.error();
@@ -184,14 +206,7 @@ http::Response DashboardsApi::create(const Flavor& flavor, const http::Request& 
   if (!input) {
     return validationFailed(input.error());
   }
-
-  auto created = store_.createDashboard(*input);
-  if (!created) {
-    return storeFailure(created.error(), request);
-  }
-  http::Response response = dashboardResponse(201, *created);
-  response.setHeader("Location", flavor.prefix + "/dashboards/" + std::to_string(created->id));
-  return response;
+  return std::move(input).value();
 }
 
 http::Response DashboardsApi::list(const Flavor& flavor, const http::Request& request) {

@@ -35,7 +35,11 @@ class DashboardsApi {
 
   void registerFlavor(http::Router& router, const Flavor& flavor);
 
-  http::Response create(const Flavor& flavor, const http::Request& request);
+  // Answers once the new dashboard is committed (see Execution::kWrite).
+  void create(const Flavor& flavor, const http::Request& request, http::Responder respond);
+  // The dashboard a create request asks for, or the response that refuses it.
+  Result<domain::NewDashboard, http::Response> newDashboard(const Flavor& flavor,
+                                                            const http::Request& request);
   http::Response list(const Flavor& flavor, const http::Request& request);
   http::Response get(const http::Request& request);
   http::Response update(const http::Request& request);

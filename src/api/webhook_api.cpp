@@ -45,19 +45,27 @@ WebhookApi::WebhookApi(storage::Store& store, const security::WebhookVerifier& v
 void WebhookApi::registerRoutes(http::Router& router) {
   for (const char* path : {"/webhooks/autoql", "/your-webhook"}) {
     // Only AutoQL's servers call the webhook; browsers get no CORS headers from it.
-    router.add(
-        http::Method::kPost, path, [this](const auto& r) { return receive(r); },
-        http::Execution::kWorker, /*cors=*/false);
+    router.addAsync(
+        http::Method::kPost, path,
+        [this](const auto& r, http::Responder respond) { receive(r, std::move(respond)); },
+        http::Execution::kWrite, /*cors=*/false);
   }
 }
 
-http::Response WebhookApi::receive(const http::Request& request) {
-  http::Response response = handle(request);
-  metrics_.increment("autoql_webhook_deliveries_total", "result", resultOf(response));
-  return response;
+void WebhookApi::receive(const http::Request& request, http::Responder respond) {
+  http::Responder counted = [this, respond = std::move(respond)](http::Response response) {
+    metrics_.increment("autoql_webhook_deliveries_total", "result", resultOf(response));
+    respond(std::move(response));
+  };
+  auto notification = readDelivery(request);
+  if (!notification) {
+    return counted(notification.error());
+  }
+  store(std::move(notification).value(), request, std::move(counted));
 }
 
-http::Response WebhookApi::handle(const http::Request& request) {
+Result<domain::Notification, http::Response> WebhookApi::readDelivery(
+    const http::Request& request) {
   const WebhookVerdict verdict =
       verifier_.verify(request.header("AutoQL-Timestamp").value_or(""),
                        request.header("AutoQL-Signature").value_or(""), request.body);
@@ -86,30 +94,35 @@ http::Response WebhookApi::handle(const http::Request& request) {
 
   notification->received_at_ms = clock_();
   notification->body_sha256 = security::sha256Hex(request.body);
-  return store(std::move(*notification), request);
+  return std::move(notification).value();
 }
 
-http::Response WebhookApi::store(domain::Notification notification, const http::Request& request) {
-  auto outcome = store_.insertNotification(notification);
-  if (!outcome) {
-    return storeFailure(outcome.error(), request);
-  }
-  switch (outcome->outcome) {
-    case storage::InsertOutcome::kInserted:
-      log_->info("stored notification {} for {} user(s) of project {} (request {})",
-                 notification.notification_id, notification.users.size(), notification.project_id,
-                 request.request_id);
-      return message("ok");
-    case storage::InsertOutcome::kDuplicate:
-      return message("duplicate");
-    case storage::InsertOutcome::kConflictingDuplicate:
-      log_->warn(
-          "notification {} was delivered again with a different body; kept the first "
-          "(request {})",
-          notification.notification_id, request.request_id);
-      return message("duplicate");
-  }
-  return message("duplicate");
+void WebhookApi::store(domain::Notification notification, const http::Request& request,
+                       http::Responder respond) {
+  // What the log lines need, kept for the answer; `request` lives until then.
+  auto done = [this, &request, id = notification.notification_id, users = notification.users.size(),
+               project = notification.project_id,
+               respond = std::move(respond)](Result<storage::InsertResult> outcome) {
+    if (!outcome) {
+      return respond(storeFailure(outcome.error(), request));
+    }
+    switch (outcome->outcome) {
+      case storage::InsertOutcome::kInserted:
+        log_->info("stored notification {} for {} user(s) of project {} (request {})", id, users,
+                   project, request.request_id);
+        return respond(message("ok"));
+      case storage::InsertOutcome::kDuplicate:
+        return respond(message("duplicate"));
+      case storage::InsertOutcome::kConflictingDuplicate:
+        log_->warn(
+            "notification {} was delivered again with a different body; kept the first "
+            "(request {})",
+            id, request.request_id);
+        return respond(message("duplicate"));
+    }
+    respond(message("duplicate"));
+  };
+  store_.insertNotificationAsync(notification, std::move(done));
 }
 
 http::Response WebhookApi::refuse(WebhookVerdict verdict, const http::Request& request) {

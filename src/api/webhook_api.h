@@ -29,10 +29,14 @@ class WebhookApi {
   void registerRoutes(http::Router& router);
 
  private:
-  http::Response receive(const http::Request& request);
-  http::Response handle(const http::Request& request);
+  // Answers once the delivery's notification is committed (see Execution::kWrite).
+  void receive(const http::Request& request, http::Responder respond);
+  // The notification a delivery carries, or the response that ends it here: a refusal,
+  // or "ignored" for an event that is not a Data Alert.
+  Result<domain::Notification, http::Response> readDelivery(const http::Request& request);
   http::Response refuse(security::WebhookVerdict verdict, const http::Request& request);
-  http::Response store(domain::Notification notification, const http::Request& request);
+  void store(domain::Notification notification, const http::Request& request,
+             http::Responder respond);
 
   storage::Store& store_;
   const security::WebhookVerifier& verifier_;

@@ -32,6 +32,8 @@ namespace {
 std::unique_ptr<storage::Store> openAndMigrate(const Config& config) {
   storage::StoreOptions options;
   options.read_connections = config.db_workers;
+  // Writes a local store queues without a worker: as many as the workers could hold.
+  options.max_queued_writes = config.db_workers + config.db_queue;
   auto store = storage::openStore(config.database, options);
   if (!store) {
     spdlog::error("cannot open the database: {}", store.error().detail);

@@ -33,13 +33,6 @@ Response methodNotAllowed(const Request& request, const std::vector<Method>& all
   return response;
 }
 
-Response overloaded() {
-  Response response = problemResponse(503, "overloaded", "Server busy",
-                                      "The server is at capacity; retry shortly.");
-  response.setHeader("Retry-After", std::to_string(kRetryAfterSeconds));
-  return response;
-}
-
 // What browsers may send and read across origins (DESIGN 4).
 constexpr std::string_view kCorsMethods = "GET, POST, PUT, PATCH, DELETE";
 constexpr std::string_view kCorsRequestHeaders =
@@ -60,12 +53,11 @@ bool CorsPolicy::allows(std::string_view origin) const {
   return std::find(origins.begin(), origins.end(), origin) != origins.end();
 }
 
-Dispatcher::Dispatcher(const Router& router, WorkerPool& workers, CorsPolicy cors,
-                       bool inline_reads)
+Dispatcher::Dispatcher(const Router& router, WorkerPool& workers, CorsPolicy cors, bool local_store)
     : router_(router),
       workers_(workers),
       cors_(std::move(cors)),
-      inline_reads_(inline_reads),
+      local_store_(local_store),
       log_(componentLogger("http")) {}
 
 Response Dispatcher::preflight(const Request& request, const RouteMatch& match) const {
@@ -86,7 +78,7 @@ Response Dispatcher::preflight(const Request& request, const RouteMatch& match) 
   return response;
 }
 
-void Dispatcher::dispatch(Request request, std::function<void(Response)> done) {
+void Dispatcher::dispatch(Request request, Responder done) {
   RouteMatch match = router_.match(request.method, request.segments);
 
   // Responses to allowed origins carry the CORS headers, except on routes that refuse
@@ -115,31 +107,44 @@ void Dispatcher::dispatch(Request request, std::function<void(Response)> done) {
   request.route = match.route->pattern;
   request.path_params = std::move(match.params);
   const Route& route = *match.route;
-  if (route.execution == Execution::kInline ||
-      (route.execution == Execution::kRead && inline_reads_)) {
-    done(runHandler(route, request));
+  auto job = std::make_shared<Job>(std::move(request), std::move(done));
+  if (runsInline(route, job->request)) {
+    run(route, job);
     return;
   }
-
   // The job owns the request and the callback; if the pool refuses it, they are still here.
-  auto job = std::make_shared<std::pair<Request, std::function<void(Response)>>>(std::move(request),
-                                                                                 std::move(done));
-  const bool queued =
-      workers_.trySubmit([this, &route, job] { job->second(runHandler(route, job->first)); });
-  if (!queued) {
-    job->second(overloaded());
+  if (!workers_.trySubmit([this, &route, job] { run(route, job); })) {
+    job->done(overloadedResponse());
   }
 }
 
-Response Dispatcher::runHandler(const Route& route, const Request& request) const {
-  Response response = callHandler(route, request);
-  response.route = route.pattern;
-  return response;
+bool Dispatcher::runsInline(const Route& route, const Request& request) const {
+  switch (route.execution) {
+    case Execution::kInline:
+      return true;
+    case Execution::kRead:
+      return local_store_;
+    case Execution::kWrite:
+      return local_store_ && request.body.size() <= kInlineBodyLimit;
+    case Execution::kWorker:
+      return false;
+  }
+  return false;
 }
 
-Response Dispatcher::callHandler(const Route& route, const Request& request) const {
+void Dispatcher::run(const Route& route, const std::shared_ptr<Job>& job) const {
+  // The responder holds the job, so the request lives until the answer; it answers once.
+  Responder respond = [&route, job](Response response) {
+    if (job->answered.exchange(true)) {
+      return;
+    }
+    response.route = route.pattern;
+    job->done(std::move(response));
+  };
+  const Request& request = job->request;
   try {
-    return route.handler(request);
+    route.handler(request, respond);
+    return;
   } catch (const std::exception& e) {
     log_->error("handler for {} {} failed: {} (request {})", methodName(request.method),
                 route.pattern, e.what(), request.request_id);
@@ -147,8 +152,9 @@ Response Dispatcher::callHandler(const Route& route, const Request& request) con
     log_->error("handler for {} {} failed with an unknown exception (request {})",
                 methodName(request.method), route.pattern, request.request_id);
   }
-  return problemResponse(500, "internal_error", "Internal error",
-                         "The server failed to handle this request; it has been logged.");
+  // Ignored if the handler had already answered before it threw.
+  respond(problemResponse(500, "internal_error", "Internal error",
+                          "The server failed to handle this request; it has been logged."));
 }
 
 }  // namespace autoql::http

@@ -4,6 +4,7 @@
 // neither type is shared between threads while in use.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -59,6 +60,9 @@ struct Response {
 
   void setHeader(std::string name, std::string value);
 };
+
+// Sends the response to a request. Called exactly once, from any thread.
+using Responder = std::function<void(Response)>;
 
 // A 200..299 response with `body` as JSON.
 Response jsonResponse(unsigned status, std::string body);

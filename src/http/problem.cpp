@@ -38,4 +38,11 @@ Response problemResponse(unsigned status, std::string code, std::string title, s
       Problem{status, std::move(code), std::move(title), std::move(detail), {}, {}});
 }
 
+Response overloadedResponse() {
+  Response response = problemResponse(503, "overloaded", "Server busy",
+                                      "The server is at capacity; retry shortly.");
+  response.setHeader("Retry-After", std::to_string(kRetryAfterSeconds));
+  return response;
+}
+
 }  // namespace autoql::http

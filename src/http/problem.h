@@ -26,4 +26,10 @@ Response problemResponse(const Problem& problem);
 // Shorthand for a problem with no field errors.
 Response problemResponse(unsigned status, std::string code, std::string title, std::string detail);
 
+// Seconds a client is told to wait when the server is saturated.
+constexpr int kRetryAfterSeconds = 1;
+
+// 503 "overloaded" with Retry-After: a bounded queue (workers, writes) is full.
+Response overloadedResponse();
+
 }  // namespace autoql::http

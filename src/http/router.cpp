@@ -60,6 +60,16 @@ void addAllowed(std::vector<Method>& allowed, Method method) {
 
 void Router::add(Method method, std::string_view pattern, Handler handler, Execution execution,
                  bool cors) {
+  addAsync(
+      method, pattern,
+      [handler = std::move(handler)](const Request& request, Responder respond) {
+        respond(handler(request));
+      },
+      execution, cors);
+}
+
+void Router::addAsync(Method method, std::string_view pattern, AsyncHandler handler,
+                      Execution execution, bool cors) {
   routes_.push_back(Route{method, std::string(pattern), splitPattern(pattern), std::move(handler),
                           execution, cors});
 }

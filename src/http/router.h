@@ -2,6 +2,7 @@
 // at start-up, then only read, so matching is safe from any thread without locks.
 #pragma once
 
+#include <cstddef>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -15,18 +16,31 @@ namespace autoql::http {
 // response. It may throw; the dispatcher turns an escaped exception into a 500.
 using Handler = std::function<Response(const Request&)>;
 
-// Where a handler runs: inline on the I/O thread (only for work that never blocks, such
-// as /healthz); kRead for a bounded database read, which runs inline when the store reads
-// from a local file (SQLite: microseconds, and a hand-off to a worker and back costs more
-// than the read) and on the worker pool otherwise (a network round trip); or on the
-// worker pool (writes, which wait for a commit, and everything that parses a body).
-enum class Execution { kInline, kRead, kWorker };
+// A handler that answers later: it calls `respond` exactly once, from any thread, maybe
+// after it has returned (when the commit holding its write is on disk). The request it
+// was given stays alive until then. Throwing before `respond` is called answers 500.
+using AsyncHandler = std::function<void(const Request&, Responder respond)>;
+
+// Where a handler runs:
+// - kInline: on the I/O thread, for work that never blocks (/healthz).
+// - kRead: a bounded database read. Inline when the store reads from a local file
+//   (SQLite: microseconds, and a hand-off to a worker and back costs more than the
+//   read); on the worker pool otherwise (a network round trip).
+// - kWrite: an asynchronous handler that validates and queues a write. Inline too when
+//   the store is local, whose writer thread then commits it and answers, unless the body
+//   is larger than kInlineBodyLimit (parsing it would hold up the I/O thread); on the
+//   worker pool otherwise.
+// - kWorker: on the worker pool (other writes, which wait for their commit there).
+enum class Execution { kInline, kRead, kWrite, kWorker };
+
+// The largest body a kWrite handler parses on an I/O thread.
+constexpr std::size_t kInlineBodyLimit = 64 * 1024;
 
 struct Route {
   Method method;
   std::string pattern;
   std::vector<std::string> parts;  // pattern segments; "{name}" binds one path segment
-  Handler handler;
+  AsyncHandler handler;
   Execution execution;
   bool cors;  // false: never answers browsers of other origins (the webhook)
 };
@@ -45,6 +59,8 @@ class Router {
   // Precondition: `pattern` starts with "/" and has no query.
   void add(Method method, std::string_view pattern, Handler handler,
            Execution execution = Execution::kWorker, bool cors = true);
+  void addAsync(Method method, std::string_view pattern, AsyncHandler handler, Execution execution,
+                bool cors = true);
 
   // Finds the route for `method` on the decoded path `segments`. HEAD matches GET routes.
   // When several templates match, the one with more literal segments wins.

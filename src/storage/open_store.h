@@ -20,6 +20,8 @@ struct StoreOptions {
   std::size_t read_connections = 4;
   // How long a statement waits for another process's lock before failing.
   std::chrono::milliseconds busy_timeout{5000};
+  // Asynchronous writes that may wait for the SQLite writer; beyond, kOverloaded.
+  std::size_t max_queued_writes = 256;
 };
 
 // Returns an empty string for a URL an engine accepts ("sqlite:PATH", "sqlite::memory:"),

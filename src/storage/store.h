@@ -68,6 +68,16 @@ class Store {
   // Stores a new dashboard at version 1 and returns it with its id and timestamps.
   virtual Result<domain::Dashboard> createDashboard(const domain::NewDashboard& input) = 0;
 
+  // The same, answered through `done`, called exactly once after the commit. A local
+  // store (readsAreLocal()) queues the write and returns at once, calling `done` on its
+  // writer thread, or kOverloaded at once when its queue of writes is full; the default
+  // runs createDashboard() and calls `done` before returning, so it blocks like it.
+  // `done` must not call the store (it may run on the thread that would serve the call).
+  using DashboardDone = std::function<void(Result<domain::Dashboard>)>;
+  virtual void createDashboardAsync(const domain::NewDashboard& input, DashboardDone done) {
+    done(createDashboard(input));
+  }
+
   // Returns the owner's dashboards, newest first, skipping `offset` and at most `limit`.
   virtual Result<std::vector<domain::Dashboard>> listDashboards(std::string_view project_id,
                                                                 std::string_view user_id,
@@ -109,6 +119,13 @@ class Store {
   // Stores the notification and one UNACKNOWLEDGED state per distinct user, exactly once
   // per notification_id: a repeat changes nothing and says whether its body differed.
   virtual Result<InsertResult> insertNotification(const domain::Notification& notification) = 0;
+
+  // The same, answered through `done` as createDashboardAsync() is. The listener has
+  // been called for a new notification by the time `done` is.
+  using InsertDone = std::function<void(Result<InsertResult>)>;
+  virtual void insertNotificationAsync(const domain::Notification& notification, InsertDone done) {
+    done(insertNotification(notification));
+  }
 
   // Returns the notification, with the state of `user_id` when it is not empty and the
   // user is a recipient. kNotFound when absent.

@@ -112,8 +112,13 @@ void Connection::exec(std::string_view sql) {
   }
 }
 
+void Connection::execPrepared(std::string_view sql) {
+  ScopedStatement statement(*this, sql);
+  statement->step();
+}
+
 Statement& Connection::prepare(std::string_view sql) {
-  auto it = statements_.find(std::string(sql));
+  auto it = statements_.find(sql);
   if (it == statements_.end()) {
     it = statements_.emplace(std::string(sql), std::make_unique<Statement>(db_, sql)).first;
   }

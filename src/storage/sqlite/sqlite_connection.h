@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -74,6 +75,10 @@ class Connection {
   // Runs one or more statements with no parameters and no results.
   void exec(std::string_view sql);
 
+  // Runs one statement with no parameters and no results, prepared once and kept: for
+  // those the writer runs for every job (SAVEPOINT, RELEASE).
+  void execPrepared(std::string_view sql);
+
   // Returns the statement for `sql`, prepared once per connection and kept. The caller
   // must reset() it when done (ScopedStatement does).
   Statement& prepare(std::string_view sql);
@@ -87,8 +92,16 @@ class Connection {
   bool readOnly() const;
 
  private:
+  // Looked up by string_view, so that finding a kept statement allocates nothing.
+  struct SqlHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view sql) const {
+      return std::hash<std::string_view>{}(sql);
+    }
+  };
+
   sqlite3* db_ = nullptr;
-  std::unordered_map<std::string, std::unique_ptr<Statement>> statements_;
+  std::unordered_map<std::string, std::unique_ptr<Statement>, SqlHash, std::equal_to<>> statements_;
 };
 
 // Resets a cached statement when it goes out of scope, however the scope is left.

@@ -141,6 +141,78 @@ std::vector<NotificationRecord> readFeedRows(Statement& rows) {
   return records;
 }
 
+void insertDashboard(Connection& db, Dashboard& created) {
+  ScopedStatement insert(db,
+                         "INSERT INTO dashboards (project_id, user_id, name, data, version, "
+                         "created_at, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+  insert->bind(1, created.project_id);
+  insert->bind(2, created.user_id);
+  insert->bind(3, created.name);
+  insert->bind(4, created.data_json);
+  insert->bind(5, created.version);
+  insert->bind(6, created.created_at_ms);
+  insert->bind(7, created.updated_at_ms);
+  insert->bind(8, created.updated_by);
+  insert->step();
+  created.id = db.lastInsertRowId();
+}
+
+std::string usersJson(const Notification& n) {
+  return boost::json::serialize(boost::json::value_from(n.users));
+}
+
+// Stores the notification and its recipients unless its id is stored already; then says
+// whether the stored body is the same.
+InsertResult insertNotificationRows(Connection& db, const Notification& n,
+                                    const std::string& users_json) {
+  InsertResult outcome;
+  ScopedStatement insert(
+      db,
+      "INSERT INTO notifications (notification_id, data_alert_id, project_id, event, title, "
+      "message, users, created_at, data_return_query, query_result, received_at, "
+      "body_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+      "ON CONFLICT (notification_id) DO NOTHING");
+  insert->bind(1, n.notification_id);
+  insert->bind(2, n.data_alert_id);
+  insert->bind(3, n.project_id);
+  insert->bind(4, n.event);
+  insert->bind(5, n.title);
+  insert->bind(6, n.message);
+  insert->bind(7, users_json);
+  insert->bind(8, n.created_at_ms);
+  insert->bind(9, n.data_return_query);
+  insert->bind(10, n.query_result_json);
+  insert->bind(11, n.received_at_ms);
+  insert->bind(12, n.body_sha256);
+  insert->step();
+
+  if (db.changes() == 0) {
+    ScopedStatement stored(db,
+                           "SELECT body_sha256, seq FROM notifications WHERE notification_id = ?");
+    stored->bind(1, n.notification_id);
+    stored->step();
+    outcome.outcome = stored->text(0) == n.body_sha256 ? InsertOutcome::kDuplicate
+                                                       : InsertOutcome::kConflictingDuplicate;
+    outcome.seq = stored->integer(1);
+    return outcome;
+  }
+
+  outcome.seq = db.lastInsertRowId();
+  ScopedStatement recipient(db,
+                            "INSERT OR IGNORE INTO notification_recipients (notification_seq, "
+                            "project_id, user_id, state, updated_at) VALUES (?, ?, ?, ?, ?)");
+  for (const std::string& user : n.users) {
+    recipient->bind(1, outcome.seq);
+    recipient->bind(2, n.project_id);
+    recipient->bind(3, user);
+    recipient->bind(4, domain::stateName(NotificationState::kUnacknowledged));
+    recipient->bind(5, n.received_at_ms);
+    recipient->step();
+    recipient->reset();
+  }
+  return outcome;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Store>> SqliteStore::open(const std::string& path,
@@ -247,26 +319,29 @@ Result<void> SqliteStore::read(const Writer::Work& work) {
 
 Result<Dashboard> SqliteStore::createDashboard(const domain::NewDashboard& input) {
   Dashboard created = domain::startDashboard(input, options_.clock());
-
-  auto result = write([&created](Connection& db) {
-    ScopedStatement insert(db,
-                           "INSERT INTO dashboards (project_id, user_id, name, data, version, "
-                           "created_at, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-    insert->bind(1, created.project_id);
-    insert->bind(2, created.user_id);
-    insert->bind(3, created.name);
-    insert->bind(4, created.data_json);
-    insert->bind(5, created.version);
-    insert->bind(6, created.created_at_ms);
-    insert->bind(7, created.updated_at_ms);
-    insert->bind(8, created.updated_by);
-    insert->step();
-    created.id = db.lastInsertRowId();
-  });
+  auto result = write([&created](Connection& db) { insertDashboard(db, created); });
   if (!result) {
     return result.error();
   }
   return created;
+}
+
+void SqliteStore::createDashboardAsync(const domain::NewDashboard& input, DashboardDone done) {
+  auto created = std::make_shared<Dashboard>(domain::startDashboard(input, options_.clock()));
+  submit([created](Connection& db) { insertDashboard(db, *created); },
+         [created, done = std::move(done)](Result<void> result) {
+           if (!result) {
+             return done(result.error());
+           }
+           done(std::move(*created));
+         });
+}
+
+void SqliteStore::submit(Writer::Work work, Writer::Done done) {
+  // The callback is copied first: a refused submit still has to answer through it.
+  if (!writer_->trySubmit(std::move(work), done, options_.max_queued_writes)) {
+    done(Error{Errc::kOverloaded, "the queue of writes waiting to commit is full"});
+  }
 }
 
 Result<std::vector<Dashboard>> SqliteStore::listDashboards(std::string_view project_id,
@@ -450,64 +525,42 @@ Result<DashboardWrite> SqliteStore::deleteDashboard(std::int64_t id,
 
 Result<InsertResult> SqliteStore::insertNotification(const Notification& n) {
   InsertResult outcome;
-  const std::string users_json = boost::json::serialize(boost::json::value_from(n.users));
-  auto result = write([&](Connection& db) {
-    ScopedStatement insert(
-        db,
-        "INSERT INTO notifications (notification_id, data_alert_id, project_id, event, title, "
-        "message, users, created_at, data_return_query, query_result, received_at, "
-        "body_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-        "ON CONFLICT (notification_id) DO NOTHING");
-    insert->bind(1, n.notification_id);
-    insert->bind(2, n.data_alert_id);
-    insert->bind(3, n.project_id);
-    insert->bind(4, n.event);
-    insert->bind(5, n.title);
-    insert->bind(6, n.message);
-    insert->bind(7, users_json);
-    insert->bind(8, n.created_at_ms);
-    insert->bind(9, n.data_return_query);
-    insert->bind(10, n.query_result_json);
-    insert->bind(11, n.received_at_ms);
-    insert->bind(12, n.body_sha256);
-    insert->step();
-
-    if (db.changes() == 0) {
-      ScopedStatement stored(
-          db, "SELECT body_sha256, seq FROM notifications WHERE notification_id = ?");
-      stored->bind(1, n.notification_id);
-      stored->step();
-      outcome.outcome = stored->text(0) == n.body_sha256 ? InsertOutcome::kDuplicate
-                                                         : InsertOutcome::kConflictingDuplicate;
-      outcome.seq = stored->integer(1);
-      return;
-    }
-
-    const std::int64_t seq = db.lastInsertRowId();
-    outcome.seq = seq;
-    ScopedStatement recipient(db,
-                              "INSERT OR IGNORE INTO notification_recipients (notification_seq, "
-                              "project_id, user_id, state, updated_at) VALUES (?, ?, ?, ?, ?)");
-    for (const std::string& user : n.users) {
-      recipient->bind(1, seq);
-      recipient->bind(2, n.project_id);
-      recipient->bind(3, user);
-      recipient->bind(4, domain::stateName(NotificationState::kUnacknowledged));
-      recipient->bind(5, n.received_at_ms);
-      recipient->step();
-      recipient->reset();
-    }
-  });
+  const std::string users_json = usersJson(n);
+  auto result = write([&](Connection& db) { outcome = insertNotificationRows(db, n, users_json); });
   if (!result) {
     return result.error();
   }
-  // One process owns a SQLite file's writes, so its own commits are all there is to tell.
+  notifyStored(n, outcome);
+  return outcome;
+}
+
+void SqliteStore::insertNotificationAsync(const Notification& n, InsertDone done) {
+  struct Insert {
+    Notification notification;
+    std::string users_json;
+    InsertResult outcome;
+  };
+  auto insert = std::make_shared<Insert>(Insert{n, usersJson(n), {}});
+  submit(
+      [insert](Connection& db) {
+        insert->outcome = insertNotificationRows(db, insert->notification, insert->users_json);
+      },
+      [this, insert, done = std::move(done)](Result<void> result) {
+        if (!result) {
+          return done(result.error());
+        }
+        notifyStored(insert->notification, insert->outcome);
+        done(insert->outcome);
+      });
+}
+
+// One process owns a SQLite file's writes, so its own commits are all there is to tell.
+void SqliteStore::notifyStored(const Notification& n, const InsertResult& outcome) const {
   if (outcome.outcome == InsertOutcome::kInserted && listener_) {
     Notification stored = n;
     stored.seq = outcome.seq;
     listener_(stored);
   }
-  return outcome;
 }
 
 Result<NotificationRecord> SqliteStore::getNotification(std::string_view notification_id,

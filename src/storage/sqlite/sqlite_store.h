@@ -33,6 +33,7 @@ class SqliteStore final : public Store {
   void onNotificationStored(NotificationListener listener) override;
 
   Result<domain::Dashboard> createDashboard(const domain::NewDashboard& input) override;
+  void createDashboardAsync(const domain::NewDashboard& input, DashboardDone done) override;
   Result<std::vector<domain::Dashboard>> listDashboards(std::string_view project_id,
                                                         std::string_view user_id, std::size_t limit,
                                                         std::size_t offset) override;
@@ -49,6 +50,7 @@ class SqliteStore final : public Store {
                                                  std::string_view updated_by) override;
 
   Result<InsertResult> insertNotification(const domain::Notification& notification) override;
+  void insertNotificationAsync(const domain::Notification& notification, InsertDone done) override;
   Result<NotificationRecord> getNotification(std::string_view notification_id,
                                              std::string_view user_id) override;
   Result<std::vector<NotificationRecord>> listFeed(const domain::FeedQuery& query) override;
@@ -80,6 +82,13 @@ class SqliteStore final : public Store {
 
   // Runs `work` in the writer's next group commit.
   Result<void> write(const Writer::Work& work) { return writer_->run(work); }
+
+  // Queues `work` for the writer's next group commit; `done` runs after it, on the writer
+  // thread, or at once with kOverloaded when max_queued_writes are waiting.
+  void submit(Writer::Work work, Writer::Done done);
+
+  // Tells the listener of a notification this process has just stored.
+  void notifyStored(const domain::Notification& n, const InsertResult& outcome) const;
 
   // Runs `change` on the stored dashboard under `condition` in one write; see
   // updateDashboard. `change` returns false when the dashboard cannot be changed that

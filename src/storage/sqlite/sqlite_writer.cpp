@@ -8,6 +8,7 @@ namespace autoql::storage::sqlite {
 
 struct Writer::Job {
   Work work;
+  Done on_done;  // set for trySubmit(): called instead of waking a waiting caller
   bool alone = false;
   std::optional<Error> error;  // set when this job, or its batch, failed
   bool done = false;
@@ -44,6 +45,7 @@ Result<void> Writer::enqueue(Work work, bool alone) {
     return Error{Errc::kUnavailable, "the store is closing"};
   }
   queue_.push_back(job);
+  ++pending_;
   wake_.notify_one();
   job->finished.wait(lock, [&] { return job->done; });
 
@@ -51,6 +53,51 @@ Result<void> Writer::enqueue(Work work, bool alone) {
     return *job->error;
   }
   return Ok{};
+}
+
+bool Writer::trySubmit(Work work, Done done, std::size_t max_pending) {
+  auto job = std::make_shared<Job>();
+  job->work = std::move(work);
+  job->on_done = std::move(done);
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_ || pending_ >= max_pending) {
+      return false;
+    }
+    queue_.push_back(std::move(job));
+    ++pending_;
+  }
+  wake_.notify_one();
+  return true;
+}
+
+// Wakes the callers waiting in run() and calls the callbacks of trySubmit(), the latter
+// outside the lock: they may queue more work.
+void Writer::finish(std::deque<std::shared_ptr<Job>>& batch) {
+  {
+    std::lock_guard lock(mutex_);
+    pending_ -= batch.size();
+    for (const auto& job : batch) {
+      job->done = true;
+      if (!job->on_done) {
+        job->finished.notify_one();
+      }
+    }
+  }
+  for (const auto& job : batch) {
+    if (!job->on_done) {
+      continue;
+    }
+    Result<void> result = Ok{};
+    if (job->error) {
+      result = *job->error;
+    }
+    try {
+      job->on_done(std::move(result));
+    } catch (...) {
+      // A callback reports its own failures; this keeps one from ending the writer.
+    }
+  }
 }
 
 void Writer::loop() {
@@ -76,12 +123,7 @@ void Writer::loop() {
     } else {
       runBatch(batch);
     }
-
-    std::lock_guard lock(mutex_);
-    for (const auto& job : batch) {
-      job->done = true;
-      job->finished.notify_one();
-    }
+    finish(batch);
   }
 }
 
@@ -125,10 +167,10 @@ void Writer::runBatch(std::deque<std::shared_ptr<Job>>& batch) {
   try {
     db.exec("BEGIN IMMEDIATE");
     for (const auto& job : batch) {
-      db.exec("SAVEPOINT job");
+      db.execPrepared("SAVEPOINT job");
       try {
         job->work(db);
-        db.exec("RELEASE job");
+        db.execPrepared("RELEASE job");
       } catch (const SqliteError& e) {
         job->error = e.toError();
       } catch (const std::exception& e) {

@@ -8,7 +8,11 @@
 // disk. The batch is bounded by kMaxBatch and by what arrived while the previous commit
 // was being written, so the wait a caller adds is at most about one commit.
 //
-// run() is safe to call from any number of threads; it must not be called from a job.
+// trySubmit() is the same without the wait: the caller learns of the commit through a
+// callback on the writer thread, so an HTTP I/O thread can hand over a write and go on
+// serving other connections. Its queue is bounded by the caller's limit.
+//
+// run() and trySubmit() are safe to call from any number of threads, but not from a job.
 #pragma once
 
 #include <condition_variable>
@@ -50,6 +54,12 @@ class Writer {
   // its own job, or of the commit, which fails the whole batch).
   Result<void> run(Work work);
 
+  // Queues `work` for the next batch and returns at once; `done` runs on the writer thread
+  // once that batch has committed (ok) or failed, outside the writer's lock. Returns
+  // false, queueing nothing, when `max_pending` jobs already wait or run.
+  using Done = std::function<void(Result<void>)>;
+  bool trySubmit(Work work, Done done, std::size_t max_pending);
+
   // Queues `work` to run alone, outside any transaction (migrations, which manage their
   // own, and reads of an in-memory database), and blocks until it has run.
   Result<void> runAlone(Work work);
@@ -58,6 +68,7 @@ class Writer {
   struct Job;
 
   Result<void> enqueue(Work work, bool alone);
+  void finish(std::deque<std::shared_ptr<Job>>& batch);
   void loop();
   void runBatch(std::deque<std::shared_ptr<Job>>& batch);
   void runAloneJob(Job& job);
@@ -68,6 +79,7 @@ class Writer {
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<std::shared_ptr<Job>> queue_;
+  std::size_t pending_ = 0;  // jobs queued or in the batch being run
   bool stopping_ = false;
   std::thread thread_;
 };

@@ -6,6 +6,8 @@
 
 #include <atomic>
 #include <future>
+#include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 
@@ -72,6 +74,56 @@ TEST(Dispatcher, RunsReadsInlineOnlyWhenReadsAreLocal) {
   Dispatcher local(router, workers, {}, /*inline_reads=*/true);
   EXPECT_EQ(dispatchAndWait(local, Method::kGet, {"read"}).status, 200U);
   EXPECT_EQ(ran_on, std::this_thread::get_id());
+}
+
+// An asynchronous handler may answer after it returned, from another thread (here the
+// test's own); a small kWrite body is handled inline with a local store, a large one on
+// a worker.
+TEST(Dispatcher, AsynchronousWritesAnswerLaterAndLargeBodiesGoToAWorker) {
+  std::mutex mutex;
+  std::thread::id ran_on;
+  std::optional<Responder> parked;
+  std::size_t parked_size = 0;
+  Router router;
+  router.addAsync(
+      Method::kPost, "/write",
+      [&](const Request& request, Responder respond) {
+        std::lock_guard lock(mutex);
+        ran_on = std::this_thread::get_id();
+        parked_size = request.body.size();
+        parked = std::move(respond);
+      },
+      Execution::kWrite);
+  WorkerPool workers(1, 4);
+  Dispatcher local(router, workers, {}, /*local_store=*/true);
+
+  auto post = [&](std::size_t bytes) {
+    std::promise<Response> done;
+    Request request;
+    request.method = Method::kPost;
+    request.segments = {"write"};
+    request.body.assign(bytes, 'x');
+    local.dispatch(std::move(request), [&done](Response r) { done.set_value(std::move(r)); });
+    // Answer once the handler has returned, as a store's writer thread would.
+    for (;;) {
+      std::lock_guard lock(mutex);
+      if (parked) {
+        (*parked)(jsonResponse(201, std::to_string(parked_size)));
+        parked.reset();
+        break;
+      }
+    }
+    return done.get_future().get();
+  };
+  const Response small = post(10);
+  EXPECT_EQ(small.status, 201U);
+  EXPECT_EQ(small.body, "10");
+  EXPECT_EQ(small.route, "/write");
+  EXPECT_EQ(ran_on, std::this_thread::get_id());
+
+  const Response large = post(kInlineBodyLimit + 1);
+  EXPECT_EQ(large.body, std::to_string(kInlineBodyLimit + 1));
+  EXPECT_NE(ran_on, std::this_thread::get_id());
 }
 
 TEST(Dispatcher, AnswersServiceUnavailableWhenThePoolIsFull) {

@@ -22,7 +22,11 @@ class RouterTest : public ::testing::Test {
 
   std::string call(Method method, std::vector<std::string> segments) {
     auto match = router_.match(method, segments);
-    return match.route ? match.route->handler(Request{}).body : "";
+    std::string body;
+    if (match.route) {
+      match.route->handler(Request{}, [&body](Response response) { body = response.body; });
+    }
+    return body;
   }
 
   Router router_;
