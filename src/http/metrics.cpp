@@ -32,10 +32,20 @@ std::string number(double value) {
 
 void Metrics::observeRequest(std::string_view route, std::string_view method, unsigned status,
                              std::chrono::duration<double> elapsed) {
-  const std::string template_name = route.empty() ? "unmatched" : std::string(route);
+  const std::string_view template_name = route.empty() ? "unmatched" : route;
   std::lock_guard lock(mutex_);
-  ++requests_[{template_name, std::string(method), status}];
-  Histogram& histogram = latency_[template_name];
+  auto figures = routes_.find(template_name);
+  if (figures == routes_.end()) {
+    figures = routes_.emplace(std::string(template_name), RouteFigures{}).first;
+  }
+  auto by_method = figures->second.by_method_status.find(method);
+  if (by_method == figures->second.by_method_status.end()) {
+    by_method = figures->second.by_method_status
+                    .emplace(std::string(method), std::map<unsigned, std::uint64_t>{})
+                    .first;
+  }
+  ++by_method->second[status];
+  Histogram& histogram = figures->second.latency;
   for (std::size_t i = 0; i < kLatencyBuckets.size(); ++i) {
     if (elapsed.count() <= kLatencyBuckets[i]) {
       ++histogram.buckets[i];
@@ -70,18 +80,22 @@ std::string Metrics::render(std::string_view version) const {
   out +=
       "# HELP autoql_http_requests_total Requests answered, by route template, method "
       "and status.\n# TYPE autoql_http_requests_total counter\n";
-  for (const auto& [key, count] : requests_) {
-    const auto& [route, method, status] = key;
-    out += "autoql_http_requests_total{route=\"" + escapeLabel(route) + "\",method=\"" +
-           escapeLabel(method) + "\",status=\"" + std::to_string(status) + "\"} " +
-           std::to_string(count) + "\n";
+  for (const auto& [route, figures] : routes_) {
+    for (const auto& [method, by_status] : figures.by_method_status) {
+      for (const auto& [status, count] : by_status) {
+        out += "autoql_http_requests_total{route=\"" + escapeLabel(route) + "\",method=\"" +
+               escapeLabel(method) + "\",status=\"" + std::to_string(status) + "\"} " +
+               std::to_string(count) + "\n";
+      }
+    }
   }
 
   out +=
       "# HELP autoql_http_request_duration_seconds Time from a request's first byte to "
       "its response written, by route template.\n"
       "# TYPE autoql_http_request_duration_seconds histogram\n";
-  for (const auto& [route, histogram] : latency_) {
+  for (const auto& [route, figures] : routes_) {
+    const Histogram& histogram = figures.latency;
     const std::string label = "route=\"" + escapeLabel(route) + "\"";
     for (std::size_t i = 0; i < kLatencyBuckets.size(); ++i) {
       out += "autoql_http_request_duration_seconds_bucket{" + label + ",le=\"" +

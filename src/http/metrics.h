@@ -53,9 +53,15 @@ class Metrics {
     std::function<double()> read;
   };
 
+  // One route's figures. Keyed by text with transparent comparison, so that counting a
+  // request under labels seen before allocates nothing.
+  struct RouteFigures {
+    std::map<std::string, std::map<unsigned, std::uint64_t>, std::less<>> by_method_status;
+    Histogram latency;
+  };
+
   mutable std::mutex mutex_;
-  std::map<std::tuple<std::string, std::string, unsigned>, std::uint64_t> requests_;
-  std::map<std::string, Histogram> latency_;
+  std::map<std::string, RouteFigures, std::less<>> routes_;
   std::map<std::tuple<std::string, std::string, std::string>, std::uint64_t> counters_;
   std::vector<Gauge> gauges_;
   std::map<std::string, std::string> help_;

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <atomic>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -241,6 +242,9 @@ class Session : public std::enable_shared_from_this<Session> {
           stream_, net::buffer(kContinue.data(), kContinue.size()),
           beast::bind_front_handler(&Session::onContinueSent, shared_from_this()));
     }
+    if (parser_->is_done()) {
+      return onReadBody({}, 0);  // no body (most GETs): nothing more to read
+    }
     doReadBody();
   }
 
@@ -281,12 +285,14 @@ class Session : public std::enable_shared_from_this<Session> {
 
     // The guard keeps run() from returning while a worker holds this request.
     auto work = net::make_work_guard(server_->ioc);
-    server_->dispatcher.dispatch(
-        std::move(request), [self = shared_from_this(), work](Response response) mutable {
-          net::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
-            self->respond(std::move(response));
-          });
-        });
+    server_->dispatcher.dispatch(std::move(request), [self = shared_from_this(),
+                                                      work](Response response) mutable {
+      // Dispatched, not posted: an answer given on this connection's strand (an inline
+      // handler) is written at once instead of waking another thread to write it.
+      net::dispatch(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
+        self->respond(std::move(response));
+      });
+    });
   }
 
   // Answers a request that could not be read, then closes, or closes silently when

@@ -52,6 +52,7 @@ class Statement {
 
   std::int64_t integer(int column) const;
   std::string text(int column) const;
+  bool isNull(int column) const;
 
   void reset();
 

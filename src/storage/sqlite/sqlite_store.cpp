@@ -567,24 +567,28 @@ Result<NotificationRecord> SqliteStore::getNotification(std::string_view notific
                                                         std::string_view user_id) {
   std::optional<NotificationRecord> record;
   auto result = read([&](Connection& db) {
-    ScopedStatement query(
-        db, select(kNotificationColumns, "FROM notifications WHERE notification_id = ?"));
-    query->bind(1, notification_id);
-    if (!query->step()) {
-      return;
-    }
-    record = NotificationRecord{readNotification(*query), std::nullopt};
     if (user_id.empty()) {
+      ScopedStatement query(
+          db, select(kNotificationColumns, "FROM notifications WHERE notification_id = ?"));
+      query->bind(1, notification_id);
+      if (query->step()) {
+        record = NotificationRecord{readNotification(*query), std::nullopt};
+      }
       return;
     }
-
-    ScopedStatement state(db,
-                          "SELECT state FROM notification_recipients "
-                          "WHERE notification_seq = ? AND user_id = ?");
-    state->bind(1, record->notification.seq);
-    state->bind(2, user_id);
-    if (state->step()) {
-      record->state = parseState(state->text(0));
+    // The recipient's state in the same statement: one read transaction, not two.
+    static const std::string kWithState =
+        select(joinedNotificationColumns() + ", r.state",
+               "FROM notifications n LEFT JOIN notification_recipients r "
+               "ON r.notification_seq = n.seq AND r.user_id = ? WHERE n.notification_id = ?");
+    ScopedStatement query(db, kWithState);
+    query->bind(1, user_id);
+    query->bind(2, notification_id);
+    if (query->step()) {
+      record = NotificationRecord{readNotification(*query), std::nullopt};
+      if (!query->isNull(13)) {
+        record->state = parseState(query->text(13));
+      }
     }
   });
   if (!result) {
