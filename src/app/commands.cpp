@@ -150,6 +150,11 @@ int runServe(const Config& config) {
                    [&store] { return static_cast<double>(store->connectionsInUse()); });
   metrics.addGauge("autoql_db_connections_max", "The most database connections there can be.",
                    [&store] { return static_cast<double>(store->connectionLimit()); });
+  metrics.describe("autoql_db_query_duration_seconds",
+                   "Database calls by kind: a read, or a write until its commit is on disk.");
+  store->onQueryTimed([&metrics](std::string_view kind, std::chrono::duration<double> elapsed) {
+    metrics.observe("autoql_db_query_duration_seconds", "kind", kind, elapsed);
+  });
   const api::Authenticator auth(jwtVerifier(config), config.admin_token);
   store->onNotificationStored([&hub](const domain::Notification& n) { hub.publish(n); });
   ApiModules modules(

@@ -28,6 +28,19 @@ std::string number(double value) {
   return text;
 }
 
+// One labelled series of a histogram family: its cumulative buckets, sum and count.
+void appendHistogram(std::string& out, std::string_view name, const std::string& label,
+                     const Metrics::Histogram& histogram) {
+  const std::string family(name);
+  for (std::size_t i = 0; i < Metrics::kLatencyBuckets.size(); ++i) {
+    out += family + "_bucket{" + label + ",le=\"" + number(Metrics::kLatencyBuckets[i]) + "\"} " +
+           std::to_string(histogram.buckets[i]) + "\n";
+  }
+  out += family + "_bucket{" + label + ",le=\"+Inf\"} " + std::to_string(histogram.count) + "\n";
+  out += family + "_sum{" + label + "} " + number(histogram.sum) + "\n";
+  out += family + "_count{" + label + "} " + std::to_string(histogram.count) + "\n";
+}
+
 }  // namespace
 
 void Metrics::observeRequest(std::string_view route, std::string_view method, unsigned status,
@@ -45,14 +58,33 @@ void Metrics::observeRequest(std::string_view route, std::string_view method, un
                     .first;
   }
   ++by_method->second[status];
-  Histogram& histogram = figures->second.latency;
+  figures->second.latency.add(elapsed);
+}
+
+void Metrics::Histogram::add(std::chrono::duration<double> elapsed) {
   for (std::size_t i = 0; i < kLatencyBuckets.size(); ++i) {
     if (elapsed.count() <= kLatencyBuckets[i]) {
-      ++histogram.buckets[i];
+      ++buckets[i];
     }
   }
-  ++histogram.count;
-  histogram.sum += elapsed.count();
+  ++count;
+  sum += elapsed.count();
+}
+
+void Metrics::observe(std::string_view name, std::string_view label_name,
+                      std::string_view label_value, std::chrono::duration<double> elapsed) {
+  std::lock_guard lock(mutex_);
+  auto family = histograms_.find(name);
+  if (family == histograms_.end()) {
+    family =
+        histograms_.emplace(std::string(name), HistogramFamily{std::string(label_name), {}}).first;
+  }
+  auto& by_value = family->second.by_value;
+  auto series = by_value.find(label_value);
+  if (series == by_value.end()) {
+    series = by_value.emplace(std::string(label_value), Histogram{}).first;
+  }
+  series->second.add(elapsed);
 }
 
 void Metrics::increment(const std::string& name, const std::string& label_name,
@@ -95,18 +127,17 @@ std::string Metrics::render(std::string_view version) const {
       "its response written, by route template.\n"
       "# TYPE autoql_http_request_duration_seconds histogram\n";
   for (const auto& [route, figures] : routes_) {
-    const Histogram& histogram = figures.latency;
-    const std::string label = "route=\"" + escapeLabel(route) + "\"";
-    for (std::size_t i = 0; i < kLatencyBuckets.size(); ++i) {
-      out += "autoql_http_request_duration_seconds_bucket{" + label + ",le=\"" +
-             number(kLatencyBuckets[i]) + "\"} " + std::to_string(histogram.buckets[i]) + "\n";
+    appendHistogram(out, "autoql_http_request_duration_seconds",
+                    "route=\"" + escapeLabel(route) + "\"", figures.latency);
+  }
+
+  for (const auto& [name, family] : histograms_) {
+    const auto help = help_.find(name);
+    out += "# HELP " + name + " " + (help != help_.end() ? help->second : name) + "\n";
+    out += "# TYPE " + name + " histogram\n";
+    for (const auto& [value, histogram] : family.by_value) {
+      appendHistogram(out, name, family.label_name + "=\"" + escapeLabel(value) + "\"", histogram);
     }
-    out += "autoql_http_request_duration_seconds_bucket{" + label + ",le=\"+Inf\"} " +
-           std::to_string(histogram.count) + "\n";
-    out +=
-        "autoql_http_request_duration_seconds_sum{" + label + "} " + number(histogram.sum) + "\n";
-    out += "autoql_http_request_duration_seconds_count{" + label + "} " +
-           std::to_string(histogram.count) + "\n";
   }
 
   std::string last_counter;

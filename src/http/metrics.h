@@ -35,18 +35,27 @@ class Metrics {
   void increment(const std::string& name, const std::string& label_name,
                  const std::string& label_value);
 
+  // Records one duration in the histogram `name` (buckets kLatencyBuckets) with one
+  // label, e.g. database calls by kind. Its HELP text comes from describe().
+  void observe(std::string_view name, std::string_view label_name, std::string_view label_value,
+               std::chrono::duration<double> elapsed);
+
   // A gauge read when /metrics is rendered (open streams, pool use).
   void addGauge(std::string name, std::string help, std::function<double()> read);
 
   // The Prometheus text exposition format (version 0.0.4).
   std::string render(std::string_view version) const;
 
- private:
+  // Counts of observations per bucket (cumulative, as Prometheus has them), their sum.
   struct Histogram {
     std::array<std::uint64_t, kLatencyBuckets.size()> buckets{};
     std::uint64_t count = 0;
     double sum = 0;
+
+    void add(std::chrono::duration<double> elapsed);
   };
+
+ private:
   struct Gauge {
     std::string name;
     std::string help;
@@ -63,6 +72,12 @@ class Metrics {
   mutable std::mutex mutex_;
   std::map<std::string, RouteFigures, std::less<>> routes_;
   std::map<std::tuple<std::string, std::string, std::string>, std::uint64_t> counters_;
+  // A histogram family of observe(): one series per value of its one label.
+  struct HistogramFamily {
+    std::string label_name;
+    std::map<std::string, Histogram, std::less<>> by_value;
+  };
+  std::map<std::string, HistogramFamily, std::less<>> histograms_;
   std::vector<Gauge> gauges_;
   std::map<std::string, std::string> help_;
 };

@@ -4,6 +4,7 @@
 // come back as Error values (see util/result.h for what each code means).
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -55,6 +56,12 @@ class Store {
   // True when a read is served from a local file with no network round trip and never
   // waits behind a write (SQLite in WAL mode), so that it may run on an I/O thread.
   virtual bool readsAreLocal() const = 0;
+
+  // Calls `timer` with the time each database call took: "read" for a read, "write" for
+  // a write until its commit is on disk (for SQLite, also the wait for its group
+  // commit). Set once, before serving; the timer must be thread-safe and must not block.
+  using QueryTimer = std::function<void(std::string_view kind, std::chrono::duration<double>)>;
+  void onQueryTimed(QueryTimer timer) { query_timer_ = std::move(timer); }
 
   // Cheap round trip to the database, for readiness checks.
   virtual Result<void> ping() = 0;
@@ -173,6 +180,19 @@ class Store {
   // Counts the user's notifications by state.
   virtual Result<domain::StateCounts> countFeed(std::string_view project_id,
                                                 std::string_view user_id) = 0;
+
+ protected:
+  using QueryClock = std::chrono::steady_clock;
+
+  // Reports a call of `kind` that started at `start` to the query timer, if there is one.
+  void timed(std::string_view kind, QueryClock::time_point start) const {
+    if (query_timer_) {
+      query_timer_(kind, QueryClock::now() - start);
+    }
+  }
+
+ private:
+  QueryTimer query_timer_;
 };
 
 }  // namespace autoql::storage

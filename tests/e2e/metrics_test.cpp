@@ -1,6 +1,6 @@
 // GET /metrics (DESIGN 3.5): Prometheus text with requests by route template, method and
 // status, latency histograms, webhook results by code, live streams and database
-// connections — and no raw paths in any label.
+// connections, database call latency — and no raw paths in any label.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -77,6 +77,26 @@ TEST_F(Metrics, CountsWebhookResultsByCode) {
   EXPECT_EQ(sample(after, ok), ok_start + 1);
   EXPECT_EQ(sample(after, refused), refused_start + 1);
   EXPECT_GE(sample(after, R"(autoql_webhook_deliveries_total{result="duplicate"})"), 1);
+}
+
+TEST_F(Metrics, TimesDatabaseCallsByKind) {
+  const std::string reads = R"(autoql_db_query_duration_seconds_count{kind="read"})";
+  const std::string writes = R"(autoql_db_query_duration_seconds_count{kind="write"})";
+  const std::string before = send(client(), "GET", "/metrics").body;
+  const double reads_start = std::max(0.0, sample(before, reads));
+  const double writes_start = std::max(0.0, sample(before, writes));
+
+  const std::string user = uniqueId("timed");
+  const std::int64_t id = createDashboard(client(), "p", user, "timed");
+  ASSERT_NE(id, 0);
+  EXPECT_EQ(send(client(), "GET", "/dashboards/" + std::to_string(id)).status, 200u);
+
+  const std::string after = send(client(), "GET", "/metrics").body;
+  EXPECT_GE(sample(after, reads), reads_start + 1);
+  EXPECT_GE(sample(after, writes), writes_start + 1);
+  EXPECT_NE(after.find(R"(autoql_db_query_duration_seconds_bucket{kind="write",le="+Inf"})"),
+            std::string::npos);
+  EXPECT_NE(after.find("# TYPE autoql_db_query_duration_seconds histogram"), std::string::npos);
 }
 
 // The exposition passes Prometheus's own checker (promtool, from Debian's prometheus).

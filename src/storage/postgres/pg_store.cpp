@@ -156,6 +156,13 @@ void PgStore::release(std::unique_ptr<Connection> db, bool rollback) {
 }
 
 Result<void> PgStore::run(const std::function<void(Connection&)>& work, bool transaction) {
+  const auto start = QueryClock::now();
+  auto result = attempt(work, transaction);
+  timed(transaction ? "write" : "read", start);
+  return result;
+}
+
+Result<void> PgStore::attempt(const std::function<void(Connection&)>& work, bool transaction) {
   // A pooled connection can die while idle (the database restarted). Its first statement
   // then fails before anything was done, and the work is tried once more on a new one:
   // a read at any point, a transaction only when its BEGIN failed. A write refused because

@@ -79,6 +79,9 @@ class PgStore final : public Store {
   // Runs `work` on a leased connection; with `transaction`, inside BEGIN/COMMIT (rolled
   // back when it throws). Turns PgError and other exceptions into Error values.
   Result<void> run(const std::function<void(Connection&)>& work, bool transaction);
+  // run() without the timing: tries the work, and once more on a new connection when the
+  // first one turned out dead or read-only.
+  Result<void> attempt(const std::function<void(Connection&)>& work, bool transaction);
 
   // Gives a connection back to the pool, rolling back first when asked.
   void release(std::unique_ptr<Connection> db, bool rollback);

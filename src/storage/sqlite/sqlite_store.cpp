@@ -297,6 +297,13 @@ void SqliteStore::returnReader(std::unique_ptr<Connection> connection) {
 }
 
 Result<void> SqliteStore::read(const Writer::Work& work) {
+  const auto start = QueryClock::now();
+  auto result = readOn(work);
+  timed("read", start);
+  return result;
+}
+
+Result<void> SqliteStore::readOn(const Writer::Work& work) {
   if (in_memory_) {
     return writer_->runAlone(work);
   }
@@ -339,7 +346,11 @@ void SqliteStore::createDashboardAsync(const domain::NewDashboard& input, Dashbo
 
 void SqliteStore::submit(Writer::Work work, Writer::Done done) {
   // The callback is copied first: a refused submit still has to answer through it.
-  if (!writer_->trySubmit(std::move(work), done, options_.max_queued_writes)) {
+  auto timed_done = [this, start = QueryClock::now(), done](Result<void> result) {
+    timed("write", start);
+    done(std::move(result));
+  };
+  if (!writer_->trySubmit(std::move(work), std::move(timed_done), options_.max_queued_writes)) {
     done(Error{Errc::kOverloaded, "the queue of writes waiting to commit is full"});
   }
 }

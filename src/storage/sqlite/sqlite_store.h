@@ -79,9 +79,16 @@ class SqliteStore final : public Store {
 
   // Runs `work` on a reader connection (or on the writer for an in-memory database).
   Result<void> read(const Writer::Work& work);
+  // read() without the timing.
+  Result<void> readOn(const Writer::Work& work);
 
   // Runs `work` in the writer's next group commit.
-  Result<void> write(const Writer::Work& work) { return writer_->run(work); }
+  Result<void> write(const Writer::Work& work) {
+    const auto start = QueryClock::now();
+    auto result = writer_->run(work);
+    timed("write", start);
+    return result;
+  }
 
   // Queues `work` for the writer's next group commit; `done` runs after it, on the writer
   // thread, or at once with kOverloaded when max_queued_writes are waiting.
