@@ -94,6 +94,12 @@ std::string largeDashboardBody(const std::string& user, std::size_t bytes) {
                        R"([{"i":"a","query":")" + repeat('q', bytes) + R"("}])");
 }
 
+#ifdef __SANITIZE_THREAD__
+constexpr bool kThreadSanitizer = true;
+#else
+constexpr bool kThreadSanitizer = false;
+#endif
+
 class Overload : public ::testing::Test {
  protected:
   // One worker and room for two waiting requests: three stalled writes saturate it.
@@ -187,9 +193,13 @@ TEST_F(Overload, SaturatedPoolAnswers503AtOnceWithBoundedMemoryAndRecovers) {
   const std::uint64_t growth_kib = rss_peak - rss_before;
   RecordProperty("rss_growth_kib", std::to_string(growth_kib));
   RecordProperty("refused_kib", std::to_string(report.bytes_sent / 1024));
-  EXPECT_LT(growth_kib, report.bytes_sent / 1024 / 3)
-      << "resident memory grew by " << growth_kib / 1024 << " MiB while "
-      << report.bytes_sent / (1024 * 1024) << " MiB were refused";
+  // Under TSan the server's resident size is mostly TSan's shadow memory (several bytes
+  // for each byte the server touches), so the bound is checked in the other builds only.
+  if (!kThreadSanitizer) {
+    EXPECT_LT(growth_kib, report.bytes_sent / 1024 / 3)
+        << "resident memory grew by " << growth_kib / 1024 << " MiB while "
+        << report.bytes_sent / (1024 * 1024) << " MiB were refused";
+  }
 
   // The load drops: the stalled writes complete, and every new request succeeds.
   lock.release();
