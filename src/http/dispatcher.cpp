@@ -114,7 +114,9 @@ void Dispatcher::dispatch(Request request, Responder done) {
   }
   // The job owns the request and the callback; if the pool refuses it, they are still here.
   if (!workers_.trySubmit([this, &route, job] { run(route, job); })) {
-    job->done(overloadedResponse());
+    Response refused = overloadedResponse();
+    refused.route = route.pattern;  // counted and logged under its route all the same
+    job->done(std::move(refused));
   }
 }
 

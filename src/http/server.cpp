@@ -326,6 +326,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // follows on it cannot be told apart from this request's body.
   void answerAndClose(Response response) {
     keep_alive_ = false;
+    method_ = Method::kOther;
     method_text_ = "-";
     target_ = "-";
     request_id_ = newRequestId();
@@ -385,12 +386,19 @@ class Session : public std::enable_shared_from_this<Session> {
                        beast::bind_front_handler(&Session::onWrite, shared_from_this()));
   }
 
+  // Counts the request in the metrics under its route template and its method's name: a
+  // method no route knows counts as OTHER, so that clients cannot add label values by
+  // inventing methods.
+  void countRequest(unsigned status, std::chrono::duration<double> elapsed) {
+    if (options().metrics != nullptr) {
+      options().metrics->observeRequest(route_ == "-" ? std::string_view() : route_,
+                                        methodName(method_), status, elapsed);
+    }
+  }
+
   void onWrite(beast::error_code ec, std::size_t bytes) {
     const auto elapsed = std::chrono::duration<double, std::milli>(Clock::now() - started_);
-    if (options().metrics != nullptr) {
-      options().metrics->observeRequest(route_ == "-" ? std::string_view() : route_, method_text_,
-                                        response_.result_int(), elapsed);
-    }
+    countRequest(response_.result_int(), elapsed);
     // Unrouted requests log their path, cut short: the template is not known.
     const std::string target = route_ == "-" ? printableTarget(target_) : std::string();
     server_->access.write({.method = method_text_,
@@ -434,6 +442,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void onStreamHeader(beast::error_code ec, std::size_t bytes) {
     stream_.expires_never();
     const auto elapsed = std::chrono::duration<double, std::milli>(Clock::now() - started_);
+    countRequest(200, elapsed);
     server_->access.write({.method = method_text_,
                            .route = route_,
                            .status = 200,

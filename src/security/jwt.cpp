@@ -78,11 +78,14 @@ std::optional<json::object> segmentObject(std::string_view token, int index) {
 }
 
 // The algorithm named in the token's header, read without verifying anything, so that a
-// token for another algorithm is never handed to libjwt with our key.
+// token for another algorithm is never handed to libjwt with our key. Nullopt for a
+// header that is not an object with a string "alg", or that has "crit": RFC 7515 4.1.11
+// has a recipient refuse critical extensions it does not understand, and this verifier
+// understands none.
 std::optional<std::string> headerAlgorithm(std::string_view token) {
   const auto header = segmentObject(token, 0);
   const json::value* alg = header ? header->if_contains("alg") : nullptr;
-  if (alg == nullptr || !alg->is_string()) {
+  if (alg == nullptr || !alg->is_string() || header->contains("crit")) {
     return std::nullopt;
   }
   return std::string(alg->get_string());

@@ -60,6 +60,17 @@ TEST_F(Metrics, UnknownPathsShareOneLabel) {
   EXPECT_EQ(text.find("/no/such/path"), std::string::npos);
 }
 
+TEST_F(Metrics, InventedMethodsShareOneLabel) {
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(send(client(), "BREW" + std::to_string(i), "/dashboards").status, 405u);
+  }
+  const std::string text = send(client(), "GET", "/metrics").body;
+  EXPECT_EQ(text.find("BREW"), std::string::npos) << "a method a client made up is a label";
+  EXPECT_GE(
+      sample(text, R"(autoql_http_requests_total{route="unmatched",method="OTHER",status="405"})"),
+      3);
+}
+
 TEST_F(Metrics, CountsWebhookResultsByCode) {
   const std::string ok = R"(autoql_webhook_deliveries_total{result="ok"})";
   const std::string refused = R"(autoql_webhook_deliveries_total{result="signature_mismatch"})";

@@ -150,6 +150,9 @@ TEST(Jwt, ClaimsMustBeExactlyOneJsonObject) {
             std::string(describe(TokenError::kMalformed)));
   EXPECT_EQ(outcome(hs.verify(hand_signed(header + std::string("\0", 1), claims()))),
             std::string(describe(TokenError::kMalformed)));
+  // A critical extension this verifier does not implement (RFC 7515 4.1.11).
+  EXPECT_EQ(outcome(hs.verify(hand_signed(R"({"alg":"HS256","crit":["exp"],"exp":1})", claims()))),
+            std::string(describe(TokenError::kMalformed)));
 }
 
 TEST(Jwt, IssuerAndAudienceWhenConfigured) {
