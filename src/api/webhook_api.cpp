@@ -122,7 +122,7 @@ void WebhookApi::store(domain::Notification notification, const http::Request& r
     }
     respond(message("duplicate"));
   };
-  store_.insertNotificationAsync(notification, std::move(done));
+  store_.insertNotificationAsync(std::move(notification), std::move(done));
 }
 
 http::Response WebhookApi::refuse(WebhookVerdict verdict, const http::Request& request) {

@@ -130,7 +130,7 @@ class Store {
   // The same, answered through `done` as createDashboardAsync() is. The listener has
   // been called for a new notification by the time `done` is.
   using InsertDone = std::function<void(Result<InsertResult>)>;
-  virtual void insertNotificationAsync(const domain::Notification& notification, InsertDone done) {
+  virtual void insertNotificationAsync(domain::Notification notification, InsertDone done) {
     done(insertNotification(notification));
   }
 

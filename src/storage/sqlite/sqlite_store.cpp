@@ -541,17 +541,21 @@ Result<InsertResult> SqliteStore::insertNotification(const Notification& n) {
   if (!result) {
     return result.error();
   }
-  notifyStored(n, outcome);
+  if (outcome.outcome == InsertOutcome::kInserted) {
+    Notification stored = n;
+    notifyStored(stored, outcome);
+  }
   return outcome;
 }
 
-void SqliteStore::insertNotificationAsync(const Notification& n, InsertDone done) {
+void SqliteStore::insertNotificationAsync(Notification n, InsertDone done) {
   struct Insert {
     Notification notification;
     std::string users_json;
     InsertResult outcome;
   };
-  auto insert = std::make_shared<Insert>(Insert{n, usersJson(n), {}});
+  std::string users_json = usersJson(n);
+  auto insert = std::make_shared<Insert>(Insert{std::move(n), std::move(users_json), {}});
   submit(
       [insert](Connection& db) {
         insert->outcome = insertNotificationRows(db, insert->notification, insert->users_json);
@@ -566,11 +570,10 @@ void SqliteStore::insertNotificationAsync(const Notification& n, InsertDone done
 }
 
 // One process owns a SQLite file's writes, so its own commits are all there is to tell.
-void SqliteStore::notifyStored(const Notification& n, const InsertResult& outcome) const {
+void SqliteStore::notifyStored(Notification& n, const InsertResult& outcome) const {
   if (outcome.outcome == InsertOutcome::kInserted && listener_) {
-    Notification stored = n;
-    stored.seq = outcome.seq;
-    listener_(stored);
+    n.seq = outcome.seq;
+    listener_(n);
   }
 }
 

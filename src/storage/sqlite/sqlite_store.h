@@ -50,7 +50,7 @@ class SqliteStore final : public Store {
                                                  std::string_view updated_by) override;
 
   Result<InsertResult> insertNotification(const domain::Notification& notification) override;
-  void insertNotificationAsync(const domain::Notification& notification, InsertDone done) override;
+  void insertNotificationAsync(domain::Notification notification, InsertDone done) override;
   Result<NotificationRecord> getNotification(std::string_view notification_id,
                                              std::string_view user_id) override;
   Result<std::vector<NotificationRecord>> listFeed(const domain::FeedQuery& query) override;
@@ -94,8 +94,9 @@ class SqliteStore final : public Store {
   // thread, or at once with kOverloaded when max_queued_writes are waiting.
   void submit(Writer::Work work, Writer::Done done);
 
-  // Tells the listener of a notification this process has just stored.
-  void notifyStored(const domain::Notification& n, const InsertResult& outcome) const;
+  // Tells the listener of a notification this process has just stored, with its
+  // sequence number set.
+  void notifyStored(domain::Notification& n, const InsertResult& outcome) const;
 
   // Runs `change` on the stored dashboard under `condition` in one write; see
   // updateDashboard. `change` returns false when the dashboard cannot be changed that
