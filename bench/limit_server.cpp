@@ -2,11 +2,14 @@
 // every request with a fixed JSON body of a chosen size, on a chosen number of threads,
 // with keep-alive. It does no routing, parsing or storage: what it reaches is what this
 // machine's loopback, kernel and Beast can do, and bench/run-http reports the service's
-// figures as a ratio to it.
+// figures as a ratio to it. Its threads are arranged as the service's are (one io_context
+// per thread, connections handed to them in turn), so the ratio measures what the service
+// does per request, not a difference in how the two use their threads.
 //
 // usage: limit_server PORT BODY_BYTES THREADS
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/read.hpp>
@@ -63,12 +66,16 @@ class Session : public std::enable_shared_from_this<Session> {
   const std::string& body_;
 };
 
-void accept(tcp::acceptor& acceptor, net::io_context& ioc, const std::string& body) {
-  acceptor.async_accept(net::make_strand(ioc), [&](beast::error_code ec, tcp::socket socket) {
+using Contexts = std::vector<std::unique_ptr<net::io_context>>;
+
+void accept(tcp::acceptor& acceptor, Contexts& contexts, std::size_t next,
+            const std::string& body) {
+  net::io_context& context = *contexts[next % contexts.size()];
+  acceptor.async_accept(context, [&, next](beast::error_code ec, tcp::socket socket) {
     if (!ec) {
       std::make_shared<Session>(std::move(socket), body)->doRead();
     }
-    accept(acceptor, ioc, body);
+    accept(acceptor, contexts, next + 1, body);
   });
 }
 
@@ -86,14 +93,22 @@ int main(int argc, char** argv) {
   // A JSON string of the requested size, so the response is shaped like the service's.
   std::string body = "{\"pad\":\"" + std::string(size > 11 ? size - 11 : 0, 'x') + "\"}";
 
-  net::io_context ioc{threads};
-  tcp::acceptor acceptor(net::make_strand(ioc), {net::ip::make_address("127.0.0.1"), port});
-  accept(acceptor, ioc, body);
+  Contexts contexts;
+  for (int i = 0; i < threads; ++i) {
+    contexts.push_back(std::make_unique<net::io_context>(1));
+  }
+  tcp::acceptor acceptor(*contexts.front(), {net::ip::make_address("127.0.0.1"), port});
+  accept(acceptor, contexts, 0, body);
+  // The other contexts have nothing to do until a connection arrives.
+  std::vector<net::executor_work_guard<net::io_context::executor_type>> idle;
+  for (auto& context : contexts) {
+    idle.push_back(net::make_work_guard(*context));
+  }
   std::vector<std::thread> pool;
   for (int i = 1; i < threads; ++i) {
-    pool.emplace_back([&ioc] { ioc.run(); });
+    pool.emplace_back([&context = *contexts[i]] { context.run(); });
   }
-  ioc.run();
+  contexts.front()->run();
   for (auto& thread : pool) {
     thread.join();
   }

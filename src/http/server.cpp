@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <boost/asio/dispatch.hpp>
@@ -11,7 +12,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -78,19 +78,37 @@ std::string printableTarget(std::string_view target) {
 
 }  // namespace
 
+// One io_context for each I/O thread, run by that thread alone. A connection is given to
+// one of them when it is accepted and stays there, so its handlers never need a strand and
+// the threads share no queue: with one shared io_context every handler went through its
+// lock and through the connection's strand, which cost more than parsing the request.
+std::vector<std::unique_ptr<net::io_context>> makeContexts(std::size_t threads) {
+  std::vector<std::unique_ptr<net::io_context>> contexts;
+  for (std::size_t i = 0; i < std::max<std::size_t>(threads, 1); ++i) {
+    contexts.push_back(std::make_unique<net::io_context>(1));
+  }
+  return contexts;
+}
+
 struct Server::Impl {
   Impl(ServerOptions opts, Dispatcher& disp)
       : options(std::move(opts)),
         dispatcher(disp),
         log(componentLogger("server")),
-        acceptor(net::make_strand(ioc)),
-        signals(ioc, SIGINT, SIGTERM),
-        shutdown_timer(acceptor.get_executor()),
-        accept_backoff(acceptor.get_executor()) {}
+        contexts(makeContexts(options.threads)),
+        acceptor(*contexts.front()),
+        signals(*contexts.front(), SIGINT, SIGTERM),
+        shutdown_timer(*contexts.front()),
+        accept_backoff(*contexts.front()) {
+    for (const auto& context : contexts) {
+      keep_running.push_back(net::make_work_guard(*context));
+    }
+  }
 
   void doAccept();
-  void onAccept(beast::error_code ec, tcp::socket socket);
+  void onAccept(beast::error_code ec, tcp::socket socket, net::io_context& context);
   void beginShutdown();
+  void finishShutdown();
   void sessionEnded(Session* session);
 
   ServerOptions options;
@@ -98,22 +116,26 @@ struct Server::Impl {
   std::shared_ptr<spdlog::logger> log;
   AccessLog access;
 
-  // Declared before ioc so that they outlive it: destroying ioc destroys the sessions
-  // still queued in it, and each tells sessionEnded().
+  // Declared before the contexts so that they outlive them: destroying a context destroys
+  // the sessions still queued in it, and each tells sessionEnded().
   std::mutex sessions_mutex;
   std::unordered_map<Session*, std::weak_ptr<Session>> sessions;
   std::atomic<bool> draining{false};
   std::atomic<bool> destroying{false};
 
-  net::io_context ioc;
-  // The acceptor's strand also serializes the timers and beginShutdown().
+  std::vector<std::unique_ptr<net::io_context>> contexts;
+  // Keep each context's run() going while it has no connection; released by the stop.
+  std::vector<net::executor_work_guard<net::io_context::executor_type>> keep_running;
+  std::size_t next_context = 0;  // round robin over the contexts, on the first one's thread
+  // The acceptor, the signals and the timers live on the first context, whose one thread
+  // also runs beginShutdown(): they need no other serialisation.
   tcp::acceptor acceptor;
   net::signal_set signals;
   net::steady_timer shutdown_timer;
   net::steady_timer accept_backoff;
 };
 
-// The sink handed to an EventSource: posts each event onto the session's strand.
+// The sink handed to an EventSource: posts each event onto the session's I/O thread.
 class SessionSink final : public EventSink {
  public:
   explicit SessionSink(std::weak_ptr<Session> session) : session_(std::move(session)) {}
@@ -129,11 +151,11 @@ class SessionSink final : public EventSink {
   std::atomic<bool> ended_{false};
 };
 
-// One connection. Every member function runs on the connection's strand.
+// One connection. Every member function runs on the thread of the connection's io_context.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket&& socket, Server::Impl& server)
-      : stream_(std::move(socket)), server_(&server) {}
+  Session(tcp::socket&& socket, Server::Impl& server, net::io_context& context)
+      : stream_(std::move(socket)), server_(&server), context_(&context) {}
 
   ~Session() { server_->sessionEnded(this); }
 
@@ -144,9 +166,10 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   // Closes the connection if it is between requests; otherwise the request in flight
-  // finishes and its response carries Connection: close.
+  // finishes and its response carries Connection: close. Posted even from the session's
+  // own thread, so that it runs after the completions already queued for the session.
   void closeIfIdle() {
-    net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+    net::post(stream_.get_executor(), [self = shared_from_this()] {
       if (self->streaming_) {
         self->endStream();
       } else if (self->idle_) {
@@ -157,7 +180,7 @@ class Session : public std::enable_shared_from_this<Session> {
     });
   }
 
-  // Ends the open stream once its queue is written (on the strand).
+  // Ends the open stream once its queue is written (on its thread).
   void postFinish() {
     net::post(stream_.get_executor(), [self = shared_from_this()] {
       self->finishing_ = true;
@@ -167,7 +190,7 @@ class Session : public std::enable_shared_from_this<Session> {
     });
   }
 
-  // Hands an event to the strand, which queues it for the open stream.
+  // Hands an event to the session's thread, which queues it for the open stream.
   void postEvent(std::string text) {
     net::post(stream_.get_executor(),
               [self = shared_from_this(), text = std::move(text)]() mutable {
@@ -284,11 +307,11 @@ class Session : public std::enable_shared_from_this<Session> {
     }
 
     // The guard keeps run() from returning while a worker holds this request.
-    auto work = net::make_work_guard(server_->ioc);
+    auto work = net::make_work_guard(*context_);
     server_->dispatcher.dispatch(std::move(request), [self = shared_from_this(),
                                                       work](Response response) mutable {
-      // Dispatched, not posted: an answer given on this connection's strand (an inline
-      // handler) is written at once instead of waking another thread to write it.
+      // Dispatched, not posted: an answer given on this connection's thread (an inline
+      // handler) is written at once; one from a worker or the writer is posted to it.
       net::dispatch(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
         self->respond(std::move(response));
       });
@@ -450,7 +473,8 @@ class Session : public std::enable_shared_from_this<Session> {
                            .duration_ms = elapsed.count(),
                            .request_id = request_id_,
                            .stream_opened = true});
-    if (ec) {
+    // A graceful stop may have ended the stream while its header was being written.
+    if (ec || ended_) {
       return endStream();
     }
     sink_ = std::make_shared<SessionSink>(weak_from_this());
@@ -559,7 +583,8 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   bhttp::response<bhttp::string_body> response_;
-  Server::Impl* server_;  // owns the io_context this session runs in, so outlives it
+  Server::Impl* server_;      // owns the io_context this session runs in, so outlives it
+  net::io_context* context_;  // the one this connection's handlers run on
 
   // The request being answered, for the response and the access log.
   Clock::time_point started_ = Clock::now();
@@ -605,10 +630,13 @@ bool SessionSink::send(std::string text) {
 }
 
 void Server::Impl::doAccept() {
-  acceptor.async_accept(net::make_strand(ioc), beast::bind_front_handler(&Impl::onAccept, this));
+  net::io_context& context = *contexts[next_context++ % contexts.size()];
+  acceptor.async_accept(context, [this, &context](beast::error_code ec, tcp::socket socket) {
+    onAccept(ec, std::move(socket), context);
+  });
 }
 
-void Server::Impl::onAccept(beast::error_code ec, tcp::socket socket) {
+void Server::Impl::onAccept(beast::error_code ec, tcp::socket socket, net::io_context& context) {
   if (ec == net::error::operation_aborted || !acceptor.is_open()) {
     return;  // shutting down
   }
@@ -627,7 +655,7 @@ void Server::Impl::onAccept(beast::error_code ec, tcp::socket socket) {
     return;
   }
 
-  auto session = std::make_shared<Session>(std::move(socket), *this);
+  auto session = std::make_shared<Session>(std::move(socket), *this, context);
   {
     std::lock_guard lock(sessions_mutex);
     sessions.emplace(session.get(), session);
@@ -664,19 +692,28 @@ void Server::Impl::beginShutdown() {
   shutdown_timer.async_wait([this](beast::error_code ec) {
     if (!ec) {
       log->warn("shutdown timeout reached; closing the remaining connections");
-      ioc.stop();
+      for (const auto& context : contexts) {
+        context->stop();
+      }
     }
   });
   if (open.empty()) {
-    shutdown_timer.cancel();
+    finishShutdown();
   }
+}
+
+// Every connection has ended: each context's run() returns once what is left in it (a
+// worker finishing, a timer being cancelled) is done.
+void Server::Impl::finishShutdown() {
+  shutdown_timer.cancel();
+  keep_running.clear();
 }
 
 void Server::Impl::sessionEnded(Session* session) {
   std::lock_guard lock(sessions_mutex);
   sessions.erase(session);
   if (draining && sessions.empty() && !destroying) {
-    net::post(acceptor.get_executor(), [this] { shutdown_timer.cancel(); });
+    net::post(acceptor.get_executor(), [this] { finishShutdown(); });
   }
 }
 
@@ -731,10 +768,10 @@ void Server::run() {
                  endpoint.port(), impl.options.threads);
 
   std::vector<std::thread> threads;
-  for (std::size_t i = 1; i < impl.options.threads; ++i) {
-    threads.emplace_back([&impl] { impl.ioc.run(); });
+  for (std::size_t i = 1; i < impl.contexts.size(); ++i) {
+    threads.emplace_back([&context = *impl.contexts[i]] { context.run(); });
   }
-  impl.ioc.run();
+  impl.contexts.front()->run();
   for (auto& thread : threads) {
     thread.join();
   }

@@ -1,7 +1,8 @@
-// The HTTP/1.1 server (DESIGN 6): Boost.Beast on `threads` I/O threads, one strand per
-// connection, keep-alive and pipelining (answered in order), and every limit and timeout
-// from ServerOptions. It parses requests, enforces the limits, hands each request to the
-// Dispatcher and writes the response with X-Request-Id, then logs one access line.
+// The HTTP/1.1 server (DESIGN 6): Boost.Beast on `threads` I/O threads, each running its
+// own io_context; a connection stays on the thread it was accepted onto. Keep-alive and
+// pipelining (answered in order), and every limit and timeout from ServerOptions. It
+// parses requests, enforces the limits, hands each request to the Dispatcher and writes
+// the response with X-Request-Id, then logs one access line.
 //
 // Lifecycle: construct, listen(), run() on the main thread; run() returns after SIGTERM
 // or SIGINT (or stop()) once the requests in flight have finished, or after the shutdown
