@@ -3,6 +3,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value_from.hpp>
+#include <optional>
 #include <utility>
 
 #include "storage/sqlite/sqlite_migrations.h"
@@ -238,6 +239,20 @@ SqliteStore::SqliteStore(const std::string& path, const StoreOptions& options)
     };
   }
   writer_ = std::make_unique<Writer>(std::move(connection), std::move(reopen));
+  if (!in_memory_) {
+    snapshot_janitor_ = std::thread([this] { endIdleSnapshots(); });
+  }
+}
+
+SqliteStore::~SqliteStore() {
+  {
+    std::lock_guard lock(readers_mutex_);
+    closing_ = true;
+  }
+  janitor_wake_.notify_one();
+  if (snapshot_janitor_.joinable()) {
+    snapshot_janitor_.join();
+  }
 }
 
 Result<int> SqliteStore::migrate() {
@@ -265,19 +280,21 @@ Result<void> SqliteStore::ping() {
   });
 }
 
-std::unique_ptr<Connection> SqliteStore::leaseReader() {
+std::unique_ptr<SqliteStore::Reader> SqliteStore::leaseReader() {
   std::unique_lock lock(readers_mutex_);
   for (;;) {
     if (!idle_readers_.empty()) {
-      auto connection = std::move(idle_readers_.back());
+      auto reader = std::move(idle_readers_.back());
       idle_readers_.pop_back();
-      return connection;
+      return reader;
     }
     if (readers_open_ < options_.read_connections) {
       ++readers_open_;
       lock.unlock();
       try {
-        return std::make_unique<Connection>(path_, options_.busy_timeout);
+        auto reader = std::make_unique<Reader>();
+        reader->connection = std::make_unique<Connection>(path_, options_.busy_timeout);
+        return reader;
       } catch (...) {
         std::lock_guard relock(readers_mutex_);
         --readers_open_;
@@ -288,12 +305,77 @@ std::unique_ptr<Connection> SqliteStore::leaseReader() {
   }
 }
 
-void SqliteStore::returnReader(std::unique_ptr<Connection> connection) {
+void SqliteStore::returnReader(std::unique_ptr<Reader> reader) {
+  bool wake_janitor = false;
   {
     std::lock_guard lock(readers_mutex_);
-    idle_readers_.push_back(std::move(connection));
+    wake_janitor = reader->open && janitor_waits_;
+    idle_readers_.push_back(std::move(reader));
   }
   reader_returned_.notify_one();
+  if (wake_janitor) {
+    janitor_wake_.notify_one();
+  }
+}
+
+void SqliteStore::useSnapshot(Reader& reader) const {
+  // Read before the snapshot begins: a commit in between makes the snapshot newer than
+  // its count says, which costs a needless renewal, never a stale read.
+  const std::uint64_t commits = writer_->commits();
+  const auto now = std::chrono::steady_clock::now();
+  if (reader.open && reader.commits == commits && now - reader.began < kSnapshotReuse) {
+    return;
+  }
+  endSnapshot(reader);
+  // Deferred: the snapshot is taken by the first statement of the read.
+  reader.connection->execPrepared("BEGIN");
+  reader.open = true;
+  reader.commits = commits;
+  reader.began = now;
+}
+
+void SqliteStore::endSnapshot(Reader& reader) noexcept {
+  if (!reader.open) {
+    return;
+  }
+  reader.open = false;
+  try {
+    if (reader.connection->inTransaction()) {
+      reader.connection->execPrepared("COMMIT");
+    }
+  } catch (const SqliteError&) {
+    // Ending a read transaction does not fail; if it did, the next BEGIN reports it.
+  }
+}
+
+void SqliteStore::endIdleSnapshots() {
+  std::unique_lock lock(readers_mutex_);
+  while (!closing_) {
+    std::optional<std::chrono::steady_clock::time_point> oldest;
+    for (const auto& reader : idle_readers_) {
+      if (reader->open && (!oldest || reader->began < *oldest)) {
+        oldest = reader->began;
+      }
+    }
+    if (!oldest) {
+      janitor_waits_ = true;
+      janitor_wake_.wait(lock);
+      janitor_waits_ = false;
+      continue;
+    }
+    const auto due = *oldest + kSnapshotReuse;
+    if (std::chrono::steady_clock::now() < due) {
+      janitor_wake_.wait_until(lock, due);
+      continue;
+    }
+    // No read could reuse these any more; the next one would renew them anyway.
+    const auto now = std::chrono::steady_clock::now();
+    for (const auto& reader : idle_readers_) {
+      if (reader->open && now - reader->began >= kSnapshotReuse) {
+        endSnapshot(*reader);
+      }
+    }
+  }
 }
 
 Result<void> SqliteStore::read(const Writer::Work& work) {
@@ -308,14 +390,17 @@ Result<void> SqliteStore::readOn(const Writer::Work& work) {
     return writer_->runAlone(work);
   }
   try {
-    auto connection = leaseReader();
+    auto reader = leaseReader();
     try {
-      work(*connection);
+      useSnapshot(*reader);
+      work(*reader->connection);
     } catch (...) {
-      returnReader(std::move(connection));
+      // A failed read starts the next one afresh.
+      endSnapshot(*reader);
+      returnReader(std::move(reader));
       throw;
     }
-    returnReader(std::move(connection));
+    returnReader(std::move(reader));
     return Ok{};
   } catch (const SqliteError& e) {
     return e.toError();

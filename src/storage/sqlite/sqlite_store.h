@@ -2,13 +2,24 @@
 // writer thread (sqlite_writer.h) and a pool of reader connections, so reads never wait
 // behind a commit. An in-memory database has one connection, so its reads go through
 // the writer too. Thread-safe, as the Store interface requires.
+//
+// A reader leaves its read transaction open after a read, and the next read on that
+// connection uses the same snapshot when the writer has committed nothing since and the
+// snapshot is younger than kSnapshotReuse. Beginning and ending a read transaction takes
+// the WAL index's locks (a process-wide mutex and fcntl calls), which cost more than a
+// point read itself. Every commit of this process is seen by the next read; a commit of
+// another process (a `topics import`) within kSnapshotReuse. A thread ends the snapshots
+// of readers left idle, so that none holds back a checkpoint.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "storage/open_store.h"
@@ -20,6 +31,11 @@ namespace autoql::storage::sqlite {
 
 class SqliteStore final : public Store {
  public:
+  // How long a read transaction may be reused.
+  static constexpr std::chrono::milliseconds kSnapshotReuse{2};
+
+  ~SqliteStore() override;
+
   // Opens `path` (":memory:" for a private in-memory database) in WAL mode.
   // kUnavailable when it cannot be opened.
   static Result<std::unique_ptr<Store>> open(const std::string& path, const StoreOptions& options);
@@ -106,8 +122,21 @@ class SqliteStore final : public Store {
                                          std::string_view updated_by,
                                          const DashboardChange& change);
 
-  std::unique_ptr<Connection> leaseReader();
-  void returnReader(std::unique_ptr<Connection> connection);
+  // A reader connection and the read transaction it may have left open.
+  struct Reader {
+    std::unique_ptr<Connection> connection;
+    bool open = false;          // a read transaction is open
+    std::uint64_t commits = 0;  // the writer's commits() when it began
+    std::chrono::steady_clock::time_point began;
+  };
+  std::unique_ptr<Reader> leaseReader();
+  void returnReader(std::unique_ptr<Reader> reader);
+  // Keeps the reader's snapshot if it may be reused, else begins a new one.
+  void useSnapshot(Reader& reader) const;
+  static void endSnapshot(Reader& reader) noexcept;
+  // The loop of snapshot_janitor_: ends the snapshots of idle readers once they are too
+  // old to be reused.
+  void endIdleSnapshots();
 
   StoreOptions options_;
   NotificationListener listener_;
@@ -117,8 +146,12 @@ class SqliteStore final : public Store {
 
   mutable std::mutex readers_mutex_;
   std::condition_variable reader_returned_;
-  std::vector<std::unique_ptr<Connection>> idle_readers_;
+  std::vector<std::unique_ptr<Reader>> idle_readers_;
   std::size_t readers_open_ = 0;
+  std::condition_variable janitor_wake_;
+  bool janitor_waits_ = false;  // for a snapshot to be left open, with no deadline
+  bool closing_ = false;
+  std::thread snapshot_janitor_;
 };
 
 }  // namespace autoql::storage::sqlite

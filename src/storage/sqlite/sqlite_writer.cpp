@@ -123,6 +123,7 @@ void Writer::loop() {
     } else {
       runBatch(batch);
     }
+    commits_.fetch_add(1, std::memory_order_release);
     finish(batch);
   }
 }

@@ -15,8 +15,10 @@
 // run() and trySubmit() are safe to call from any number of threads, but not from a job.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -64,6 +66,11 @@ class Writer {
   // own, and reads of an in-memory database), and blocks until it has run.
   Result<void> runAlone(Work work);
 
+  // How many batches (and jobs run alone) have finished, counted after their commit and
+  // before any caller hears of it. A reader that sees the same count as when its snapshot
+  // began has missed no commit of this writer.
+  std::uint64_t commits() const { return commits_.load(std::memory_order_acquire); }
+
  private:
   struct Job;
 
@@ -81,6 +88,7 @@ class Writer {
   std::deque<std::shared_ptr<Job>> queue_;
   std::size_t pending_ = 0;  // jobs queued or in the batch being run
   bool stopping_ = false;
+  std::atomic<std::uint64_t> commits_{0};
   std::thread thread_;
 };
 

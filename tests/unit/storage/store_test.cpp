@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "storage/open_store.h"
+#include "storage/sqlite/sqlite_store.h"
 
 namespace autoql::storage {
 namespace {
@@ -532,24 +533,61 @@ TEST(OpenStore, ChecksDatabaseUrls) {
   EXPECT_NE(checkDatabaseUrl("autoql.db"), "");
 }
 
+// A migrated SQLite file in a directory of its own, removed afterwards, and a second
+// connection to it that stands for another process.
+class SqliteFile {
+ public:
+  explicit SqliteFile(const std::string& name, StoreOptions options = {})
+      : dir_(fs::temp_directory_path() / ("autoql-" + name + "-" + std::to_string(::getpid()))) {
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    path_ = (dir_ / "test.db").string();
+    auto opened = openStore("sqlite:" + path_, options);
+    if (opened.ok()) {
+      store_ = std::move(opened).value();
+      migrated_ = store_->migrate().ok();
+    }
+  }
+  ~SqliteFile() {
+    if (other_ != nullptr) {
+      sqlite3_close(other_);
+    }
+    store_.reset();
+    fs::remove_all(dir_);
+  }
+  SqliteFile(const SqliteFile&) = delete;
+  SqliteFile& operator=(const SqliteFile&) = delete;
+
+  bool ready() const { return store_ != nullptr && migrated_; }
+  Store& store() { return *store_; }
+  const std::string& path() const { return path_; }
+
+  // The other connection (opened on first use); runs `sql` there.
+  int execElsewhere(const char* sql) {
+    if (other_ == nullptr && sqlite3_open(path_.c_str(), &other_) != SQLITE_OK) {
+      return SQLITE_CANTOPEN;
+    }
+    return sqlite3_exec(other_, sql, nullptr, nullptr, nullptr);
+  }
+
+ private:
+  fs::path dir_;
+  std::string path_;
+  std::unique_ptr<Store> store_;
+  bool migrated_ = false;
+  sqlite3* other_ = nullptr;
+};
+
 // A SQLite file's writer queue is bounded: with its one place taken by a write that waits
 // for another process's lock, the next asynchronous write is refused at once.
 TEST(SqliteStore, RefusesAsynchronousWritesBeyondTheQueueBound) {
-  const fs::path dir = fs::temp_directory_path() / ("autoql-bound-" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  const std::string path = (dir / "bound.db").string();
   StoreOptions options;
   options.max_queued_writes = 1;
   options.busy_timeout = std::chrono::milliseconds(2000);
-  auto opened = openStore("sqlite:" + path, options);
-  ASSERT_TRUE(opened.ok());
-  auto store = std::move(opened).value();
-  ASSERT_TRUE(store->migrate().ok());
-
-  sqlite3* other = nullptr;
-  ASSERT_EQ(sqlite3_open(path.c_str(), &other), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  SqliteFile file("bound", options);
+  ASSERT_TRUE(file.ready());
+  Store* store = &file.store();
+  ASSERT_EQ(file.execElsewhere("BEGIN IMMEDIATE"), SQLITE_OK);
 
   Answers first(1);
   bool first_ok = false;
@@ -565,15 +603,95 @@ TEST(SqliteStore, RefusesAsynchronousWritesBeyondTheQueueBound) {
   });
   EXPECT_EQ(refused, Errc::kOverloaded);  // answered before createDashboardAsync returned
 
-  ASSERT_EQ(sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
-  sqlite3_close(other);
+  ASSERT_EQ(file.execElsewhere("COMMIT"), SQLITE_OK);
   ASSERT_TRUE(first.waitAll());
   EXPECT_TRUE(first_ok);
   auto page = store->listDashboards("project", "u", 10, 0);
   ASSERT_TRUE(page.ok());
   EXPECT_EQ(page->size(), 1u);
-  store.reset();
-  fs::remove_all(dir);
+}
+
+// Readers keep their snapshot between reads while nothing commits; every commit of the
+// store itself is still seen by the very next read, from any thread.
+TEST(SqliteStore, ReadsSeeEachCommitOfTheStoreAtOnce) {
+  SqliteFile file("snapshots");
+  ASSERT_TRUE(file.ready());
+  Store& store = file.store();
+  std::vector<std::thread> threads;
+  std::atomic<int> stale{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&store, &stale, t] {
+      const std::string user = "u" + std::to_string(t);
+      for (int i = 0; i < 50; ++i) {
+        // A read first, so that this thread's reader holds a snapshot before the write.
+        auto before = store.listDashboards("project", user, 100, 0);
+        auto created = store.createDashboard({"project", user, "d" + std::to_string(i), "[]"});
+        auto after = store.listDashboards("project", user, 100, 0);
+        if (!before.ok() || !created.ok() || !after.ok() || after->size() != before->size() + 1 ||
+            after->front().id != created->id) {
+          ++stale;
+        }
+        auto changed = store.updateDashboard(created->id,
+                                             {std::string("renamed"), std::nullopt, {}}, {}, user);
+        auto read = store.getDashboard(created->id);
+        if (!changed.ok() || !read.ok() || read->version != 2 || read->name != "renamed") {
+          ++stale;
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) {
+    thread.join();
+  }
+  EXPECT_EQ(stale.load(), 0);
+}
+
+// What another process commits is read once the reuse window has passed.
+TEST(SqliteStore, ReadsSeeAnotherProcessesCommitAfterTheReuseWindow) {
+  SqliteFile file("other-process");
+  ASSERT_TRUE(file.ready());
+  EXPECT_EQ(*file.store().getQuickStartTopics("project"), "[]");
+  ASSERT_EQ(file.execElsewhere("INSERT INTO quick_start_topics (project_id, topics, updated_at) "
+                               "VALUES ('project', '[{\"topic\":\"T\",\"queries\":[]}]', 1)"),
+            SQLITE_OK);
+  std::this_thread::sleep_for(sqlite::SqliteStore::kSnapshotReuse * 3);
+  EXPECT_EQ(*file.store().getQuickStartTopics("project"), R"([{"topic":"T","queries":[]}])");
+}
+
+// Idle readers let go of their snapshots, so a checkpoint can copy and truncate the whole
+// write-ahead log: a snapshot still held would make it report busy.
+TEST(SqliteStore, IdleReadersHoldNoSnapshot) {
+  SqliteFile file("idle-readers");
+  ASSERT_TRUE(file.ready());
+  Store& store = file.store();
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&store] {
+      for (int i = 0; i < 100; ++i) {
+        (void)store.getQuickStartTopics("project");
+      }
+    });
+  }
+  for (auto& thread : threads) {
+    thread.join();
+  }
+  ASSERT_TRUE(store.putQuickStartTopics("project", "[]").ok());
+  ASSERT_TRUE(store.listDashboards("project", "u", 10, 0).ok());  // a snapshot after it
+
+  std::this_thread::sleep_for(sqlite::SqliteStore::kSnapshotReuse * 10);
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open(file.path().c_str(), &other), SQLITE_OK);
+  // A first read, so that the connection knows the file is in WAL mode.
+  ASSERT_EQ(sqlite3_exec(other, "SELECT count(*) FROM dashboards", nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  int log_frames = -1;
+  int copied = -1;
+  EXPECT_EQ(
+      sqlite3_wal_checkpoint_v2(other, nullptr, SQLITE_CHECKPOINT_TRUNCATE, &log_frames, &copied),
+      SQLITE_OK)
+      << sqlite3_errmsg(other);
+  EXPECT_EQ(log_frames, 0);
+  sqlite3_close(other);
 }
 
 TEST(OpenStore, ReportsAnUnopenableFileAsUnavailable) {
