@@ -78,7 +78,7 @@ Result<std::string, http::Response> writerOf(const Caller& caller, const http::R
 
 }  // namespace
 
-void appendDashboardJson(std::string& out, const Dashboard& d) {
+void appendDashboardJson(std::string& out, const domain::DashboardView& d) {
   JsonObjectWriter(out)
       .integer("id", d.id)
       .string("project_id", d.project_id)
@@ -95,7 +95,7 @@ void appendDashboardJson(std::string& out, const Dashboard& d) {
 std::string dashboardJson(const Dashboard& d) {
   std::string out;
   out.reserve(d.data_json.size() + d.name.size() + 256);
-  appendDashboardJson(out, d);
+  appendDashboardJson(out, domain::viewOf(d));
   return out;
 }
 
@@ -231,29 +231,28 @@ http::Response DashboardsApi::list(const Flavor& flavor, const http::Request& re
     return validationFailed(errors);
   }
 
-  // One row more than the page tells whether a next page exists.
+  // One row more than the page tells whether a next page exists. Each row is written into
+  // the body straight from the database's buffer: a page of dashboards is the largest
+  // answer of a read, and copying each row out first cost as much as writing it.
   const std::size_t page = limit.value_or(kMaxDashboardPage);
   const std::size_t skip = offset.value_or(0);
-  auto dashboards = store_.listDashboards(project, user, page + 1, skip);
-  if (!dashboards) {
-    return storeFailure(dashboards.error(), request);
-  }
-  const bool more = dashboards->size() > page;
-  if (more) {
-    dashboards->pop_back();
-  }
-
-  // One body, written in place: a page of dashboards is the largest answer of a read.
-  std::size_t size = 0;
-  for (const Dashboard& dashboard : *dashboards) {
-    size += dashboard.data_json.size() + dashboard.name.size() + 256;
-  }
-  std::string body;
-  body.reserve(size + 16);
-  body += flavor.wrap_lists ? "{\"items\":[" : "[";
-  for (const Dashboard& dashboard : *dashboards) {
-    body += body.back() == '[' ? "" : ",";
-    appendDashboardJson(body, dashboard);
+  std::string body = flavor.wrap_lists ? "{\"items\":[" : "[";
+  std::size_t written = 0;
+  bool more = false;
+  auto visited = store_.visitDashboards(
+      project, user, page + 1, skip, [&](const domain::DashboardView& dashboard) {
+        if (written == page) {
+          more = true;
+          return;
+        }
+        if (written++ > 0) {
+          body += ',';
+        }
+        body.reserve(body.size() + dashboard.data_json.size() + dashboard.name.size() + 256);
+        appendDashboardJson(body, dashboard);
+      });
+  if (!visited) {
+    return storeFailure(visited.error(), request);
   }
   body += flavor.wrap_lists ? "]}" : "]";
   http::Response response = http::jsonResponse(200, std::move(body));

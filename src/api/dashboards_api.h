@@ -72,6 +72,6 @@ class DashboardsApi {
 
 // Serializes a dashboard as the API returns it; `data` is spliced in as stored.
 std::string dashboardJson(const domain::Dashboard& dashboard);
-void appendDashboardJson(std::string& out, const domain::Dashboard& dashboard);
+void appendDashboardJson(std::string& out, const domain::DashboardView& dashboard);
 
 }  // namespace autoql::api

@@ -112,6 +112,25 @@ void VersionCondition::require(std::int64_t version) {
   }
 }
 
+DashboardView viewOf(const Dashboard& dashboard) {
+  return {
+      dashboard.id,        dashboard.project_id, dashboard.user_id,       dashboard.name,
+      dashboard.data_json, dashboard.version,    dashboard.created_at_ms, dashboard.updated_at_ms,
+      dashboard.updated_by};
+}
+
+Dashboard copyOf(const DashboardView& view) {
+  return {view.id,
+          std::string(view.project_id),
+          std::string(view.user_id),
+          std::string(view.name),
+          std::string(view.data_json),
+          view.version,
+          view.created_at_ms,
+          view.updated_at_ms,
+          std::string(view.updated_by)};
+}
+
 Dashboard startDashboard(const NewDashboard& input, std::int64_t now_ms) {
   Dashboard dashboard;
   dashboard.project_id = input.project_id;

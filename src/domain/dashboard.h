@@ -31,6 +31,24 @@ struct Dashboard {
   std::string updated_by;  // the user whose write made this version
 };
 
+// A stored dashboard read in place (from the database's row buffer), for writing a page
+// of them out without copying each one first. Valid only while the call that hands it
+// over lasts.
+struct DashboardView {
+  std::int64_t id = 0;
+  std::string_view project_id;
+  std::string_view user_id;
+  std::string_view name;
+  std::string_view data_json;
+  std::int64_t version = 1;
+  std::int64_t created_at_ms = 0;
+  std::int64_t updated_at_ms = 0;
+  std::string_view updated_by;
+};
+
+DashboardView viewOf(const Dashboard& dashboard);
+Dashboard copyOf(const DashboardView& view);
+
 // One earlier version in a dashboard's history (the list shows no tiles).
 struct DashboardVersionInfo {
   std::int64_t version = 0;

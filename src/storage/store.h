@@ -85,11 +85,26 @@ class Store {
     done(createDashboard(input));
   }
 
-  // Returns the owner's dashboards, newest first, skipping `offset` and at most `limit`.
-  virtual Result<std::vector<domain::Dashboard>> listDashboards(std::string_view project_id,
-                                                                std::string_view user_id,
-                                                                std::size_t limit,
-                                                                std::size_t offset) = 0;
+  // Calls `each` for the owner's dashboards, newest first, skipping `offset` and at most
+  // `limit`, each read in place (the view is valid during its call only). `each` must not
+  // call the store.
+  using DashboardVisitor = std::function<void(const domain::DashboardView&)>;
+  virtual Result<void> visitDashboards(std::string_view project_id, std::string_view user_id,
+                                       std::size_t limit, std::size_t offset,
+                                       const DashboardVisitor& each) = 0;
+
+  // The same page, copied out.
+  Result<std::vector<domain::Dashboard>> listDashboards(std::string_view project_id,
+                                                        std::string_view user_id, std::size_t limit,
+                                                        std::size_t offset) {
+    std::vector<domain::Dashboard> page;
+    auto visited = visitDashboards(project_id, user_id, limit, offset,
+                                   [&page](const auto& view) { page.push_back(copyOf(view)); });
+    if (!visited) {
+      return visited.error();
+    }
+    return page;
+  }
 
   // kNotFound when absent.
   virtual Result<domain::Dashboard> getDashboard(std::int64_t id) = 0;

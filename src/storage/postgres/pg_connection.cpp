@@ -64,8 +64,12 @@ int Rows::size() const {
 }
 
 std::string Rows::text(int row, int column) const {
-  return std::string(PQgetvalue(result_, row, column),
-                     static_cast<std::size_t>(PQgetlength(result_, row, column)));
+  return std::string(view(row, column));
+}
+
+std::string_view Rows::view(int row, int column) const {
+  return {PQgetvalue(result_, row, column),
+          static_cast<std::size_t>(PQgetlength(result_, row, column))};
 }
 
 std::int64_t Rows::integer(int row, int column) const {

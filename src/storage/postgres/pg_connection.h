@@ -54,6 +54,8 @@ class Rows {
   int size() const;
   bool empty() const { return size() == 0; }
   std::string text(int row, int column) const;
+  // The value in libpq's result buffer: valid while these Rows are.
+  std::string_view view(int row, int column) const;
   std::int64_t integer(int row, int column) const;
   bool isNull(int row, int column) const;
   // Rows changed by an INSERT, UPDATE or DELETE.

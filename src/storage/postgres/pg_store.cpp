@@ -33,18 +33,23 @@ constexpr std::int64_t kCatchUpLimit = 1000;
 constexpr std::string_view kDashboardColumns =
     "id, project_id, user_id, name, data, version, created_at, updated_at, updated_by";
 
-Dashboard readDashboard(const Rows& rows, int row) {
-  Dashboard d;
+// The row's columns in place; valid while `rows` is.
+domain::DashboardView viewDashboard(const Rows& rows, int row) {
+  domain::DashboardView d;
   d.id = rows.integer(row, 0);
-  d.project_id = rows.text(row, 1);
-  d.user_id = rows.text(row, 2);
-  d.name = rows.text(row, 3);
-  d.data_json = rows.text(row, 4);
+  d.project_id = rows.view(row, 1);
+  d.user_id = rows.view(row, 2);
+  d.name = rows.view(row, 3);
+  d.data_json = rows.view(row, 4);
   d.version = rows.integer(row, 5);
   d.created_at_ms = rows.integer(row, 6);
   d.updated_at_ms = rows.integer(row, 7);
-  d.updated_by = rows.text(row, 8);
+  d.updated_by = rows.view(row, 8);
   return d;
+}
+
+Dashboard readDashboard(const Rows& rows, int row) {
+  return domain::copyOf(viewDashboard(rows, row));
 }
 
 std::optional<Dashboard> loadDashboard(Connection& db, std::int64_t id, bool for_update) {
@@ -311,26 +316,29 @@ Result<Dashboard> PgStore::createDashboard(const domain::NewDashboard& input) {
   return created;
 }
 
-Result<std::vector<Dashboard>> PgStore::listDashboards(std::string_view project_id,
-                                                       std::string_view user_id, std::size_t limit,
-                                                       std::size_t offset) {
-  std::vector<Dashboard> dashboards;
+Result<void> PgStore::visitDashboards(std::string_view project_id, std::string_view user_id,
+                                      std::size_t limit, std::size_t offset,
+                                      const DashboardVisitor& each) {
+  // The rows are visited after the connection is back in the pool, and never twice: a
+  // query that failed and was tried again visited nothing the first time.
+  std::optional<Rows> rows;
   auto result = run(
       [&](Connection& db) {
-        auto rows = db.exec("SELECT " + std::string(kDashboardColumns) +
-                                " FROM dashboards WHERE project_id = $1 AND user_id = $2 "
-                                "ORDER BY id DESC LIMIT $3 OFFSET $4",
-                            {text(project_id), text(user_id), num(static_cast<std::int64_t>(limit)),
-                             num(static_cast<std::int64_t>(offset))});
-        for (int i = 0; i < rows.size(); ++i) {
-          dashboards.push_back(readDashboard(rows, i));
-        }
+        rows.emplace(
+            db.exec("SELECT " + std::string(kDashboardColumns) +
+                        " FROM dashboards WHERE project_id = $1 AND user_id = $2 "
+                        "ORDER BY id DESC LIMIT $3 OFFSET $4",
+                    {text(project_id), text(user_id), num(static_cast<std::int64_t>(limit)),
+                     num(static_cast<std::int64_t>(offset))}));
       },
       false);
   if (!result) {
     return result.error();
   }
-  return dashboards;
+  for (int i = 0; i < rows->size(); ++i) {
+    each(viewDashboard(*rows, i));
+  }
+  return Ok{};
 }
 
 Result<Dashboard> PgStore::getDashboard(std::int64_t id) {

@@ -34,9 +34,9 @@ class PgStore final : public Store {
   void onNotificationStored(NotificationListener listener) override;
 
   Result<domain::Dashboard> createDashboard(const domain::NewDashboard& input) override;
-  Result<std::vector<domain::Dashboard>> listDashboards(std::string_view project_id,
-                                                        std::string_view user_id, std::size_t limit,
-                                                        std::size_t offset) override;
+  Result<void> visitDashboards(std::string_view project_id, std::string_view user_id,
+                               std::size_t limit, std::size_t offset,
+                               const DashboardVisitor& each) override;
   Result<domain::Dashboard> getDashboard(std::int64_t id) override;
   Result<DashboardWrite> updateDashboard(std::int64_t id, const domain::DashboardChanges& changes,
                                          const domain::VersionCondition& condition,

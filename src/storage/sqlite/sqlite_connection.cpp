@@ -76,9 +76,15 @@ std::int64_t Statement::integer(int column) const {
 }
 
 std::string Statement::text(int column) const {
+  return std::string(view(column));
+}
+
+std::string_view Statement::view(int column) const {
+  // Text first, then its size in bytes: the order SQLite documents for a stable pointer.
   const auto* bytes = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));
   const int size = sqlite3_column_bytes(stmt_, column);
-  return bytes != nullptr ? std::string(bytes, static_cast<std::size_t>(size)) : std::string();
+  return bytes != nullptr ? std::string_view(bytes, static_cast<std::size_t>(size))
+                          : std::string_view();
 }
 
 void Statement::reset() {

@@ -52,6 +52,8 @@ class Statement {
 
   std::int64_t integer(int column) const;
   std::string text(int column) const;
+  // The column's text in SQLite's own buffer: valid until the next step() or reset().
+  std::string_view view(int column) const;
   bool isNull(int column) const;
 
   void reset();

@@ -18,18 +18,23 @@ using domain::NotificationState;
 constexpr std::string_view kDashboardColumns =
     "id, project_id, user_id, name, data, version, created_at, updated_at, updated_by";
 
-Dashboard readDashboard(Statement& row) {
-  Dashboard d;
+// The row's columns in place; valid until the statement steps or resets.
+domain::DashboardView viewDashboard(Statement& row) {
+  domain::DashboardView d;
   d.id = row.integer(0);
-  d.project_id = row.text(1);
-  d.user_id = row.text(2);
-  d.name = row.text(3);
-  d.data_json = row.text(4);
+  d.project_id = row.view(1);
+  d.user_id = row.view(2);
+  d.name = row.view(3);
+  d.data_json = row.view(4);
   d.version = row.integer(5);
   d.created_at_ms = row.integer(6);
   d.updated_at_ms = row.integer(7);
-  d.updated_by = row.text(8);
+  d.updated_by = row.view(8);
   return d;
+}
+
+Dashboard readDashboard(Statement& row) {
+  return domain::copyOf(viewDashboard(row));
 }
 
 std::string select(std::string_view columns, std::string_view rest) {
@@ -440,26 +445,22 @@ void SqliteStore::submit(Writer::Work work, Writer::Done done) {
   }
 }
 
-Result<std::vector<Dashboard>> SqliteStore::listDashboards(std::string_view project_id,
-                                                           std::string_view user_id,
-                                                           std::size_t limit, std::size_t offset) {
-  std::vector<Dashboard> dashboards;
-  auto result = read([&](Connection& db) {
-    ScopedStatement query(db, select(kDashboardColumns,
-                                     "FROM dashboards WHERE project_id = ? AND user_id = ? "
-                                     "ORDER BY id DESC LIMIT ? OFFSET ?"));
+Result<void> SqliteStore::visitDashboards(std::string_view project_id, std::string_view user_id,
+                                          std::size_t limit, std::size_t offset,
+                                          const DashboardVisitor& each) {
+  static const std::string kPage = select(kDashboardColumns,
+                                          "FROM dashboards WHERE project_id = ? AND user_id = ? "
+                                          "ORDER BY id DESC LIMIT ? OFFSET ?");
+  return read([&](Connection& db) {
+    ScopedStatement query(db, kPage);
     query->bind(1, project_id);
     query->bind(2, user_id);
     query->bind(3, static_cast<std::int64_t>(limit));
     query->bind(4, static_cast<std::int64_t>(offset));
     while (query->step()) {
-      dashboards.push_back(readDashboard(*query));
+      each(viewDashboard(*query));
     }
   });
-  if (!result) {
-    return result.error();
-  }
-  return dashboards;
 }
 
 Result<Dashboard> SqliteStore::getDashboard(std::int64_t id) {
