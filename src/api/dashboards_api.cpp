@@ -1,5 +1,7 @@
 #include "api/dashboards_api.h"
 
+#include <algorithm>
+
 #include "api/json_writer.h"
 #include "http/problem.h"
 #include "util/time_format.h"
@@ -48,6 +50,9 @@ http::Response writeResponse(const Result<storage::DashboardWrite>& write,
   }
   return dashboardResponse(200, write->dashboard);
 }
+
+// The most a dashboard page's body reserves ahead, whatever its first row suggests.
+constexpr std::size_t kListReserveLimit = 1024 * 1024;
 
 // Joins serialized items as a JSON array, wrapped as {"items": [...]} when asked.
 std::string listBody(const std::vector<std::string>& items, bool wrap) {
@@ -248,8 +253,12 @@ http::Response DashboardsApi::list(const Flavor& flavor, const http::Request& re
         if (written++ > 0) {
           body += ',';
         }
-        body.reserve(body.size() + dashboard.data_json.size() + dashboard.name.size() + 256);
         appendDashboardJson(body, dashboard);
+        if (written == 1) {
+          // Room for a page of rows like the first, so that the body is not copied again
+          // and again as it grows; past kListReserveLimit it grows as it must.
+          body.reserve(std::min(body.size() * page, kListReserveLimit) + 16);
+        }
       });
   if (!visited) {
     return storeFailure(visited.error(), request);

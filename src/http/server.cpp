@@ -243,9 +243,33 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(options().max_header_bytes));
     parser_->body_limit(options().max_body_bytes);
+
+    // A request usually arrives whole with its first bytes: its header is parsed here
+    // rather than by a read that would complete at once, on another pass of the loop.
+    beast::error_code ec;
+    if (parseBufferedHeader(ec)) {
+      return onReadHeader(ec, 0);
+    }
     stream_.expires_after(options().header_timeout);
     bhttp::async_read_header(stream_, buffer_, *parser_,
                              beast::bind_front_handler(&Session::onReadHeader, shared_from_this()));
+  }
+
+  // Feeds the parser what the buffer holds. True when that ended the header, or the
+  // request (`ec` then says why, as a read would have); false when more must be read.
+  bool parseBufferedHeader(beast::error_code& ec) {
+    while (buffer_.size() > 0 && !parser_->is_header_done()) {
+      const std::size_t used = parser_->put(buffer_.data(), ec);
+      buffer_.consume(used);
+      if (ec == bhttp::error::need_more) {
+        ec = {};
+        return false;
+      }
+      if (ec) {
+        return true;
+      }
+    }
+    return parser_->is_header_done();
   }
 
   void onReadHeader(beast::error_code ec, std::size_t) {
