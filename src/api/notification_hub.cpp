@@ -34,15 +34,14 @@ std::shared_ptr<NotificationHub::Subscription> NotificationHub::subscribe(
 }
 
 void NotificationHub::publish(const domain::Notification& notification) {
-  const storage::NotificationRecord record{notification,
-                                           domain::NotificationState::kUnacknowledged};
-  const std::string event = notificationEvent(record);
-
   // Collect the streams under the lock, deliver outside it: delivery takes each
   // subscription's own lock.
   std::vector<std::shared_ptr<Subscription>> targets;
   {
     std::lock_guard lock(mutex_);
+    if (by_recipient_.empty()) {
+      return;  // no stream is open: nothing to build the event for
+    }
     const std::set<std::string> users(notification.users.begin(), notification.users.end());
     for (const std::string& user : users) {
       auto found = by_recipient_.find(recipientKey(notification.project_id, user));
@@ -56,6 +55,15 @@ void NotificationHub::publish(const domain::Notification& notification) {
       }
     }
   }
+  if (targets.empty()) {
+    return;
+  }
+
+  // Built once, for the streams that want it: publish() runs on the thread that commits
+  // (the SQLite writer), where every microsecond delays the next batch.
+  const storage::NotificationRecord record{notification,
+                                           domain::NotificationState::kUnacknowledged};
+  const std::string event = notificationEvent(record);
   for (const auto& subscription : targets) {
     subscription->deliver(notification.seq, event);
   }

@@ -4,7 +4,8 @@
 // recipients. Events carry the notification's sequence number as their SSE `id`, so a
 // client reconnecting with Last-Event-ID can be sent what it missed from the store.
 //
-// Thread-safe: publish() runs on worker threads, subscriptions attach on I/O threads.
+// Thread-safe: publish() runs on the thread that committed the notification (a worker,
+// or the SQLite writer), subscriptions attach on I/O threads.
 // The hub must outlive every subscription it hands out.
 #pragma once
 
