@@ -118,7 +118,8 @@ void configureLibrary() {
 
 }  // namespace
 
-Connection::Connection(const std::string& path, std::chrono::milliseconds busy_timeout) {
+Connection::Connection(const std::string& path, std::chrono::milliseconds busy_timeout)
+    : busy_timeout_(busy_timeout) {
   configureLibrary();
   const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
   const int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
@@ -176,6 +177,32 @@ bool Connection::inTransaction() const {
 
 bool Connection::readOnly() const {
   return sqlite3_db_readonly(db_, "main") == 1;
+}
+
+void Connection::takeOverCheckpoints() {
+  // Replaces the hook with which SQLite runs its automatic checkpoint.
+  sqlite3_wal_hook(
+      db_,
+      [](void* self, sqlite3*, const char*, int frames) {
+        static_cast<Connection*>(self)->wal_frames_ = frames;
+        return SQLITE_OK;
+      },
+      this);
+}
+
+void Connection::checkpoint(std::chrono::milliseconds wait) {
+  int rc = SQLITE_OK;
+  if (wait.count() > 0) {
+    sqlite3_busy_timeout(db_, static_cast<int>(wait.count()));
+    rc = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_RESTART, nullptr, nullptr);
+    sqlite3_busy_timeout(db_, static_cast<int>(busy_timeout_.count()));
+  } else {
+    rc = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  }
+  if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+    fail(db_, rc);
+  }
+  wal_frames_ = 0;
 }
 
 }  // namespace autoql::storage::sqlite

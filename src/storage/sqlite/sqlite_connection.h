@@ -94,6 +94,16 @@ class Connection {
   // write on this connection fails with SQLITE_READONLY, even once the file is writable.
   bool readOnly() const;
 
+  // Stops SQLite from checkpointing inside this connection's COMMIT (its automatic
+  // checkpoint); the owner calls checkpoint() when walFrames() says so instead.
+  void takeOverCheckpoints();
+  // Frames in the write-ahead log after this connection's last commit.
+  int walFrames() const { return wal_frames_; }
+  // Copies what no reader still needs into the database file (PASSIVE). With a `wait`,
+  // also waits that long at most for every reader to move past the log, then starts the
+  // log over (RESTART). A checkpoint cut short by readers is not an error.
+  void checkpoint(std::chrono::milliseconds wait = {});
+
  private:
   // Looked up by string_view, so that finding a kept statement allocates nothing.
   struct SqlHash {
@@ -104,6 +114,8 @@ class Connection {
   };
 
   sqlite3* db_ = nullptr;
+  std::chrono::milliseconds busy_timeout_;
+  int wal_frames_ = 0;
   std::unordered_map<std::string, std::unique_ptr<Statement>, SqlHash, std::equal_to<>> statements_;
 };
 

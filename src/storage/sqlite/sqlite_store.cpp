@@ -243,13 +243,19 @@ SqliteStore::SqliteStore(const std::string& path, const StoreOptions& options)
       return std::make_unique<Connection>(path, busy_timeout);
     };
   }
-  writer_ = std::make_unique<Writer>(std::move(connection), std::move(reopen));
+  Writer::Committed committed;
   if (!in_memory_) {
-    snapshot_janitor_ = std::thread([this] { endIdleSnapshots(); });
+    committed = [this] { endSnapshotsOfIdleReaders(); };
+  }
+  writer_ =
+      std::make_unique<Writer>(std::move(connection), std::move(reopen), std::move(committed));
+  if (!in_memory_) {
+    snapshot_janitor_ = std::thread([this] { runSnapshotJanitor(); });
   }
 }
 
 SqliteStore::~SqliteStore() {
+  writer_.reset();  // first: its last batches call back into the readers
   {
     std::lock_guard lock(readers_mutex_);
     closing_ = true;
@@ -353,7 +359,14 @@ void SqliteStore::endSnapshot(Reader& reader) noexcept {
   }
 }
 
-void SqliteStore::endIdleSnapshots() {
+void SqliteStore::endSnapshotsOfIdleReaders() {
+  std::lock_guard lock(readers_mutex_);
+  for (const auto& reader : idle_readers_) {
+    endSnapshot(*reader);
+  }
+}
+
+void SqliteStore::runSnapshotJanitor() {
   std::unique_lock lock(readers_mutex_);
   while (!closing_) {
     std::optional<std::chrono::steady_clock::time_point> oldest;

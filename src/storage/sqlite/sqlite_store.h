@@ -8,8 +8,9 @@
 // snapshot is younger than kSnapshotReuse. Beginning and ending a read transaction takes
 // the WAL index's locks (a process-wide mutex and fcntl calls), which cost more than a
 // point read itself. Every commit of this process is seen by the next read; a commit of
-// another process (a `topics import`) within kSnapshotReuse. A thread ends the snapshots
-// of readers left idle, so that none holds back a checkpoint.
+// another process (a `topics import`) within kSnapshotReuse. Idle readers' snapshots end
+// at each commit of the writer (before it checkpoints) and, when nothing commits, after
+// kSnapshotReuse, so that none holds back a checkpoint.
 #pragma once
 
 #include <chrono>
@@ -134,9 +135,12 @@ class SqliteStore final : public Store {
   // Keeps the reader's snapshot if it may be reused, else begins a new one.
   void useSnapshot(Reader& reader) const;
   static void endSnapshot(Reader& reader) noexcept;
-  // The loop of snapshot_janitor_: ends the snapshots of idle readers once they are too
-  // old to be reused.
-  void endIdleSnapshots();
+  // Called by the writer after each commit, which makes every idle reader's snapshot
+  // stale: ended now, none holds back the checkpoint that may follow.
+  void endSnapshotsOfIdleReaders();
+  // The loop of snapshot_janitor_: when nothing commits, ends the snapshots of idle
+  // readers once they are too old to be reused.
+  void runSnapshotJanitor();
 
   StoreOptions options_;
   NotificationListener listener_;

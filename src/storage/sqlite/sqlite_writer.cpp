@@ -15,8 +15,13 @@ struct Writer::Job {
   std::condition_variable finished;
 };
 
-Writer::Writer(std::unique_ptr<Connection> connection, Opener reopen)
-    : connection_(std::move(connection)), reopen_(std::move(reopen)), thread_([this] { loop(); }) {}
+Writer::Writer(std::unique_ptr<Connection> connection, Opener reopen, Committed committed)
+    : connection_(std::move(connection)),
+      reopen_(std::move(reopen)),
+      committed_(std::move(committed)),
+      thread_([this] { loop(); }) {
+  connection_->takeOverCheckpoints();
+}
 
 Writer::~Writer() {
   {
@@ -124,7 +129,11 @@ void Writer::loop() {
       runBatch(batch);
     }
     commits_.fetch_add(1, std::memory_order_release);
+    if (committed_) {
+      committed_();
+    }
     finish(batch);
+    checkpointIfDue();
   }
 }
 
@@ -139,9 +148,24 @@ void Writer::reopenIfReadOnly() {
     auto fresh = reopen_();
     if (!fresh->readOnly()) {
       connection_ = std::move(fresh);
+      connection_->takeOverCheckpoints();
     }
   } catch (const SqliteError&) {
     // Still not openable: the batch runs on the old connection and reports the fault.
+  }
+}
+
+// After the batch's answers have gone out: a checkpoint of a full log writes and syncs
+// megabytes, which the next batch waits for but no caller of this one does.
+void Writer::checkpointIfDue() {
+  const int frames = connection_->walFrames();
+  if (frames < kCheckpointFrames) {
+    return;
+  }
+  try {
+    connection_->checkpoint(frames >= kRestartFrames ? kRestartWait : std::chrono::milliseconds{});
+  } catch (const SqliteError&) {
+    // A checkpoint that fails (a full disk) is tried again after the next commit.
   }
 }
 

@@ -8,6 +8,11 @@
 // disk. The batch is bounded by kMaxBatch and by what arrived while the previous commit
 // was being written, so the wait a caller adds is at most about one commit.
 //
+// The writer checkpoints the write-ahead log itself, after a batch has been answered,
+// rather than inside the COMMIT as SQLite would: `committed` first lets readers drop
+// snapshots that the commit made stale, which would otherwise hold every checkpoint one
+// commit behind for as long as reads and writes go on.
+//
 // trySubmit() is the same without the wait: the caller learns of the commit through a
 // callback on the writer thread, so an HTTP I/O thread can hand over a write and go on
 // serving other connections. Its queue is bounded by the caller's limit.
@@ -16,6 +21,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -43,8 +49,25 @@ class Writer {
   // Opens a new connection to the same database (see reopenIfReadOnly()).
   using Opener = std::function<std::unique_ptr<Connection>()>;
 
+  // Called on the writer thread after each batch has committed, before the checkpoint
+  // that may follow it and before any caller hears of the batch.
+  using Committed = std::function<void()>;
+
+  // Frames of the write-ahead log (4 KiB pages) after which the writer checkpoints; the
+  // number SQLite's own automatic checkpoint uses.
+  static constexpr int kCheckpointFrames = 1000;
+  // Readers that never all pause at once keep the log from starting over, and it grows
+  // without bound (SQLite's "checkpoint starvation"). Past this many frames the writer's
+  // checkpoint waits up to kRestartWait for the readers to move past the log; readers
+  // renew their snapshots within SqliteStore::kSnapshotReuse, so a few ms suffice, and
+  // the writes that queue meanwhile fit in the queue.
+  static constexpr int kRestartFrames = 2 * kCheckpointFrames;
+  static constexpr std::chrono::milliseconds kRestartWait{10};
+
   // `reopen` may be empty (an in-memory database, which a new connection would not see).
-  explicit Writer(std::unique_ptr<Connection> connection, Opener reopen = {});
+  // `committed` may be empty.
+  explicit Writer(std::unique_ptr<Connection> connection, Opener reopen = {},
+                  Committed committed = {});
 
   // Runs the queued jobs, then stops the thread.
   ~Writer();
@@ -80,9 +103,11 @@ class Writer {
   void runBatch(std::deque<std::shared_ptr<Job>>& batch);
   void runAloneJob(Job& job);
   void reopenIfReadOnly();
+  void checkpointIfDue();
 
   std::unique_ptr<Connection> connection_;
   const Opener reopen_;
+  const Committed committed_;
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<std::shared_ptr<Job>> queue_;

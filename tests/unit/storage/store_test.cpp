@@ -658,6 +658,39 @@ TEST(SqliteStore, ReadsSeeAnotherProcessesCommitAfterTheReuseWindow) {
   EXPECT_EQ(*file.store().getQuickStartTopics("project"), R"([{"topic":"T","queries":[]}])");
 }
 
+// Under reads and writes that never pause, checkpoints still catch up and the write-ahead
+// log starts over: readers keeping their snapshots must not hold every checkpoint one
+// commit behind, which would grow the log without bound.
+TEST(SqliteStore, WriteAheadLogStaysBoundedUnderReadsAndWrites) {
+  SqliteFile file("wal-bound");
+  ASSERT_TRUE(file.ready());
+  Store& store = file.store();
+  std::atomic<bool> writing{true};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 3; ++t) {
+    readers.emplace_back([&store, &writing] {
+      while (writing) {
+        (void)store.listDashboards("project", "u", 5, 0);
+      }
+    });
+  }
+  // About 30 MB of pages written in all, more than three times the size at which the
+  // writer makes the log start over (2000 pages).
+  const std::string data = "[" + std::string(12000, ' ') + "]";
+  std::uintmax_t largest = 0;
+  for (int i = 0; i < 1500; ++i) {
+    ASSERT_TRUE(store.createDashboard({"project", "u", "d", data}).ok());
+    if (i % 100 == 0) {
+      largest = std::max(largest, fs::file_size(file.path() + "-wal"));
+    }
+  }
+  writing = false;
+  for (auto& reader : readers) {
+    reader.join();
+  }
+  EXPECT_LT(largest, 12u * 1024 * 1024) << "the write-ahead log kept growing";
+}
+
 // Idle readers let go of their snapshots, so a checkpoint can copy and truncate the whole
 // write-ahead log: a snapshot still held would make it report busy.
 TEST(SqliteStore, IdleReadersHoldNoSnapshot) {
