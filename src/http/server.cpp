@@ -96,10 +96,10 @@ struct Server::Impl {
         dispatcher(disp),
         log(componentLogger("server")),
         contexts(makeContexts(options.threads)),
-        acceptor(*contexts.front()),
-        signals(*contexts.front(), SIGINT, SIGTERM),
-        shutdown_timer(*contexts.front()),
-        accept_backoff(*contexts.front()) {
+        acceptor(control),
+        signals(control, SIGINT, SIGTERM),
+        shutdown_timer(control),
+        accept_backoff(control) {
     for (const auto& context : contexts) {
       keep_running.push_back(net::make_work_guard(*context));
     }
@@ -126,9 +126,11 @@ struct Server::Impl {
   std::vector<std::unique_ptr<net::io_context>> contexts;
   // Keep each context's run() going while it has no connection; released by the stop.
   std::vector<net::executor_work_guard<net::io_context::executor_type>> keep_running;
-  std::size_t next_context = 0;  // round robin over the contexts, on the first one's thread
-  // The acceptor, the signals and the timers live on the first context, whose one thread
-  // also runs beginShutdown(): they need no other serialisation.
+  // The acceptor, the signals and the timers have a context of their own, run by the
+  // thread that called run(), which also runs beginShutdown(): they need no other
+  // serialisation, and a connection is accepted at once however busy the I/O threads are.
+  net::io_context control{1};
+  std::size_t next_context = 0;  // round robin over the contexts, on the control thread
   tcp::acceptor acceptor;
   net::signal_set signals;
   net::steady_timer shutdown_timer;
@@ -399,11 +401,20 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void respond(Response response) {
     if (response.events) {
-      if (method_ != Method::kHead && response.status == 200) {
+      if (method_ != Method::kHead && response.status == 200 && !server_->draining) {
         return startStream(std::move(response));
       }
       response.events->detach();
       response.events.reset();
+      if (server_->draining && response.status == 200) {
+        // A stream asked for before the stop, answered after it began: an open stream
+        // would hold the stop until its timeout; the client reconnects elsewhere.
+        std::string route = std::move(response.route);
+        response = problemResponse(503, "shutting_down", "Shutting down",
+                                   "The server is stopping; open the stream again.");
+        response.setHeader("Retry-After", "1");
+        response.route = std::move(route);
+      }
     }
     const bool head = method_ == Method::kHead;
     const bool keep_alive = keep_alive_ && !server_->draining;
@@ -719,6 +730,7 @@ void Server::Impl::beginShutdown() {
       for (const auto& context : contexts) {
         context->stop();
       }
+      control.stop();
     }
   });
   if (open.empty()) {
@@ -792,10 +804,10 @@ void Server::run() {
                  endpoint.port(), impl.options.threads);
 
   std::vector<std::thread> threads;
-  for (std::size_t i = 1; i < impl.contexts.size(); ++i) {
-    threads.emplace_back([&context = *impl.contexts[i]] { context.run(); });
+  for (const auto& context : impl.contexts) {
+    threads.emplace_back([&context = *context] { context.run(); });
   }
-  impl.contexts.front()->run();
+  impl.control.run();
   for (auto& thread : threads) {
     thread.join();
   }

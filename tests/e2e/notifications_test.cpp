@@ -985,5 +985,36 @@ TEST(NotificationStreamShutdown, KeepAliveResponseFinishedDuringShutdownDoesNotD
   EXPECT_TRUE(stream.waitForEnd(1s));
 }
 
+// Streams asked for just before SIGTERM: a stream request still on a worker when the stop
+// began used to open afterwards and hold the exit until --shutdown-timeout. Each client
+// reads its answer and closes, as an EventSource would.
+TEST(NotificationStreamShutdown, StreamsAskedForAsTheStopBeginsDoNotDelayExit) {
+  for (int round = 0; round < 3; ++round) {
+    ServerProcess server({.extra_args = {"--shutdown-timeout", "5s"}});
+    ASSERT_TRUE(server.ready()) << server.failure();
+    const std::string project = uniqueId("proj");
+    std::vector<std::unique_ptr<http::Client>> clients;
+    for (int i = 0; i < 20; ++i) {
+      clients.push_back(server.client(3s));
+    }
+    for (auto& client : clients) {
+      ASSERT_TRUE(client->writeRaw("GET " + streamTarget(project, uniqueId("u")) +
+                                   " HTTP/1.1\r\nHost: e2e\r\n\r\n"));
+    }
+    const auto signalled = SteadyClock::now();
+    server.signal(SIGTERM);
+    for (auto& client : clients) {
+      auto answer = client->readResponse();  // a 503, or a stream the stop ended
+      if (answer) {
+        EXPECT_TRUE(answer->status == 503 || answer->status == 200) << answer->status;
+      }
+      client->close();
+    }
+    EXPECT_EQ(server.waitForExit(8s), std::optional<int>(0));
+    EXPECT_LT(SteadyClock::now() - signalled, 2s)
+        << "a stream opened during the stop held it: " << server.log();
+  }
+}
+
 }  // namespace
 }  // namespace autoql::e2e
