@@ -13,32 +13,31 @@ namespace {
 
 using security::WebhookVerdict;
 
-constexpr std::string_view kMessageStart = "{\"message\":\"";
-constexpr std::string_view kMessageEnd = "\"}";
-
 http::Response message(std::string_view text) {
-  return http::jsonResponse(
-      200, std::string(kMessageStart).append(text).append(kMessageEnd.data(), kMessageEnd.size()));
+  return http::jsonResponse(200, "{\"message\":\"" + std::string(text) + "\"}");
 }
 
-// The result label of a delivery: the message of a 200 ("ok", "duplicate", "ignored"),
-// else the problem's code ("signature_mismatch", ...). Both bodies are this file's own.
+// The result label of an answer that is not a stored delivery's: the message of a 200
+// ("ignored"), else the problem's code ("signature_mismatch", ...). Both bodies are this
+// file's own.
 std::string resultOf(const http::Response& response) {
-  // A 200 is a message() body, whose text is read without parsing it: this runs on the
-  // SQLite writer thread for every stored delivery.
-  const std::string_view text = response.body;
-  if (response.status == 200 && text.size() >= kMessageStart.size() + kMessageEnd.size() &&
-      text.substr(0, kMessageStart.size()) == kMessageStart &&
-      text.substr(text.size() - kMessageEnd.size()) == kMessageEnd) {
-    return std::string(
-        text.substr(kMessageStart.size(), text.size() - kMessageStart.size() - kMessageEnd.size()));
-  }
   boost::json::error_code ec;
   const boost::json::value body = boost::json::parse(response.body, ec);
   const boost::json::object* object = ec ? nullptr : body.if_object();
   const char* field = response.status == 200 ? "message" : "code";
   const boost::json::value* value = object ? object->if_contains(field) : nullptr;
   return value && value->is_string() ? std::string(value->get_string()) : "unknown";
+}
+
+// A stored delivery's answer, its message its result: named, not parsed back, as this
+// runs on the SQLite writer thread for every delivery.
+void answerWith(const WebhookApi::Answer& answer, std::string_view text) {
+  answer(text, message(text));
+}
+
+void answerWith(const WebhookApi::Answer& answer, http::Response response) {
+  const std::string result = resultOf(response);
+  answer(result, std::move(response));
 }
 
 }  // namespace
@@ -66,15 +65,16 @@ void WebhookApi::registerRoutes(http::Router& router) {
 }
 
 void WebhookApi::receive(const http::Request& request, http::Responder respond) {
-  http::Responder counted = [this, respond = std::move(respond)](http::Response response) {
-    metrics_.increment("autoql_webhook_deliveries_total", "result", resultOf(response));
+  Answer answer = [this, respond = std::move(respond)](std::string_view result,
+                                                       http::Response response) {
+    metrics_.increment("autoql_webhook_deliveries_total", "result", std::string(result));
     respond(std::move(response));
   };
   auto notification = readDelivery(request);
   if (!notification) {
-    return counted(notification.error());
+    return answerWith(answer, notification.error());
   }
-  store(std::move(notification).value(), request, std::move(counted));
+  store(std::move(notification).value(), request, std::move(answer));
 }
 
 Result<domain::Notification, http::Response> WebhookApi::readDelivery(
@@ -111,29 +111,29 @@ Result<domain::Notification, http::Response> WebhookApi::readDelivery(
 }
 
 void WebhookApi::store(domain::Notification notification, const http::Request& request,
-                       http::Responder respond) {
+                       Answer answer) {
   // What the log lines need, kept for the answer; `request` lives until then.
   auto done = [this, &request, id = notification.notification_id, users = notification.users.size(),
                project = notification.project_id,
-               respond = std::move(respond)](Result<storage::InsertResult> outcome) {
+               answer = std::move(answer)](Result<storage::InsertResult> outcome) {
     if (!outcome) {
-      return respond(storeFailure(outcome.error(), request));
+      return answerWith(answer, storeFailure(outcome.error(), request));
     }
     switch (outcome->outcome) {
       case storage::InsertOutcome::kInserted:
         log_->info("stored notification {} for {} user(s) of project {} (request {})", id, users,
                    project, request.request_id);
-        return respond(message("ok"));
+        return answerWith(answer, "ok");
       case storage::InsertOutcome::kDuplicate:
-        return respond(message("duplicate"));
+        return answerWith(answer, "duplicate");
       case storage::InsertOutcome::kConflictingDuplicate:
         log_->warn(
             "notification {} was delivered again with a different body; kept the first "
             "(request {})",
             id, request.request_id);
-        return respond(message("duplicate"));
+        return answerWith(answer, "duplicate");
     }
-    respond(message("duplicate"));
+    answerWith(answer, "duplicate");
   };
   store_.insertNotificationAsync(std::move(notification), std::move(done));
 }

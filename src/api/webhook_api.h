@@ -4,7 +4,9 @@
 // Handlers run on the worker pool; the object must outlive the router.
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <string_view>
 
 #include "api/common.h"
 #include "http/metrics.h"
@@ -28,6 +30,10 @@ class WebhookApi {
 
   void registerRoutes(http::Router& router);
 
+  // Sends a delivery's answer, counted under its result: "ok", "duplicate", "ignored" or
+  // the problem's code.
+  using Answer = std::function<void(std::string_view result, http::Response)>;
+
  private:
   // Answers once the delivery's notification is committed (see Execution::kWrite).
   void receive(const http::Request& request, http::Responder respond);
@@ -35,8 +41,7 @@ class WebhookApi {
   // or "ignored" for an event that is not a Data Alert.
   Result<domain::Notification, http::Response> readDelivery(const http::Request& request);
   http::Response refuse(security::WebhookVerdict verdict, const http::Request& request);
-  void store(domain::Notification notification, const http::Request& request,
-             http::Responder respond);
+  void store(domain::Notification notification, const http::Request& request, Answer answer);
 
   storage::Store& store_;
   const security::WebhookVerifier& verifier_;

@@ -76,8 +76,6 @@ std::string printableTarget(std::string_view target) {
   return out;
 }
 
-}  // namespace
-
 // One io_context for each I/O thread, run by that thread alone. A connection is given to
 // one of them when it is accepted and stays there, so its handlers never need a strand and
 // the threads share no queue: with one shared io_context every handler went through its
@@ -89,6 +87,8 @@ std::vector<std::unique_ptr<net::io_context>> makeContexts(std::size_t threads) 
   }
   return contexts;
 }
+
+}  // namespace
 
 struct Server::Impl {
   Impl(ServerOptions opts, Dispatcher& disp)
