@@ -94,23 +94,21 @@ void Statement::reset() {
 
 namespace {
 
-// What a transaction's savepoints may journal in memory before SQLite moves that journal
-// to a temporary file. The writer runs every job of a batch in its own savepoint, and the
-// savepoint journal keeps the original of each page a job changes until the batch
-// commits: a few pages per job, so with the default of 64 KiB about every second batch
-// went on to write two syscalls per page to a file in /var/tmp. 8 MiB holds a full batch
-// of small writes; a batch of large dashboards still spills, bounding the memory.
-constexpr int kSavepointJournalInMemory = 8 * 1024 * 1024;
-
 // Settings of the SQLite library itself, made once before the first connection opens it.
 // Memory statistics are off: with them on, every allocation SQLite makes takes one
 // process-wide mutex, which concurrent readers on different threads then queue on.
+//
+// The savepoint journal's spill threshold (SQLITE_CONFIG_STMTJRNL_SPILL) stays at its
+// default of 64 KiB. A larger one kept more batches' journals in memory, but SQLite 3.40
+// moves a journal that outgrows it to disk in writes of the threshold's size, and its
+// Unix file layer does not write more than 128 KiB at once: such a journal failed with
+// SQLITE_FULL, so one edit of a dashboard of 9 MB, or a migration that builds an index
+// over a large table, could never commit (test StoreTest.CommitsEditsOfLargeDashboards).
 void configureLibrary() {
   static const bool kConfigured = [] {
     // Refused (SQLITE_MISUSE) if something in the process initialised SQLite before;
     // then the library keeps its defaults, which are correct, only slower.
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-    sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, kSavepointJournalInMemory);
     return true;
   }();
   (void)kConfigured;

@@ -147,6 +147,24 @@ TEST_P(StoreTest, ListsNewestFirstPerOwner) {
   EXPECT_EQ((*offset)[0].id, first.id);
 }
 
+// An edit journals the pages it overwrites; a journal of megabytes once failed to move
+// to disk (see configureLibrary in sqlite_connection.cpp), answering 503 for good.
+TEST_P(StoreTest, CommitsEditsOfLargeDashboards) {
+  const std::string before = "[\"" + std::string(9 << 20, 'x') + "\"]";
+  const std::string after = "[\"" + std::string(9 << 20, 'y') + "\"]";
+  auto created = store_->createDashboard({"project", "u1", "large", before});
+  ASSERT_TRUE(created.ok()) << created.error().detail;
+
+  auto edited = store_->updateDashboard(created->id, {std::nullopt, after, {}}, {}, "u1");
+  ASSERT_TRUE(edited.ok()) << edited.error().detail;
+  EXPECT_TRUE(edited->applied);
+
+  auto read = store_->getDashboard(created->id);
+  ASSERT_TRUE(read.ok());
+  EXPECT_TRUE(read->data_json == after);  // not EXPECT_EQ: a failure would print 9 MB
+  EXPECT_EQ(read->version, 2);
+}
+
 TEST_P(StoreTest, UpdatesBumpTheVersionAndKeepAbsentFields) {
   const auto created = create("u1", "before");
   auto renamed =
