@@ -1,6 +1,7 @@
 #include "api/dashboards_api.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "api/json_writer.h"
 #include "http/problem.h"
@@ -73,6 +74,76 @@ std::string versionInfoJson(const domain::DashboardVersionInfo& info) {
          "\",\"updated_by\":" + jsonString(info.updated_by) + "}";
 }
 
+// The body of GET /dashboards, written row by row as the store visits the page. Rows held
+// in `rendered` are copied from it; rows the store reads are written out, and held for
+// the pages after when the store asked about them first (when it did not, it reads every
+// row, and no page would use them).
+class DashboardPage {
+ public:
+  DashboardPage(RenderedDashboards& rendered, std::size_t page, bool wrap)
+      : rendered_(rendered), page_(page), wrap_(wrap), body_(wrap ? "{\"items\":[" : "[") {}
+
+  // For Store::DashboardHeld: true when the row is written from memory, or is the row past
+  // the page, which only tells that a next page exists and need not be read either.
+  bool writeHeld(domain::DashboardKey key) {
+    if (written_ == page_) {
+      more_ = true;
+      return true;
+    }
+    const std::size_t before = body_.size();
+    if (written_ > 0) {
+      body_ += ',';
+    }
+    if (!rendered_.appendTo(body_, key)) {
+      body_.resize(before);
+      asked_ = key.id;
+      return false;
+    }
+    rowWritten();
+    return true;
+  }
+
+  void writeRead(const domain::DashboardView& dashboard) {
+    if (written_ == page_) {
+      more_ = true;
+      return;
+    }
+    if (written_ > 0) {
+      body_ += ',';
+    }
+    const std::size_t start = body_.size();
+    appendDashboardJson(body_, dashboard);
+    if (asked_ == dashboard.id) {
+      rendered_.hold({dashboard.id, dashboard.version}, std::string_view(body_).substr(start));
+    }
+    rowWritten();
+  }
+
+  bool more() const { return more_; }
+
+  std::string finish() && {
+    body_ += wrap_ ? "]}" : "]";
+    return std::move(body_);
+  }
+
+ private:
+  void rowWritten() {
+    if (++written_ == 1) {
+      // Room for a page of rows like the first, so that the body is not copied again and
+      // again as it grows; past kListReserveLimit it grows as it must.
+      body_.reserve(std::min(body_.size() * page_, kListReserveLimit) + 16);
+    }
+  }
+
+  RenderedDashboards& rendered_;
+  const std::size_t page_;
+  const bool wrap_;
+  std::string body_;
+  std::size_t written_ = 0;
+  bool more_ = false;
+  std::optional<std::int64_t> asked_;  // the last row the store asked about and will read
+};
+
 // The user a write is attributed to: the token's, else ?user_id, else (empty) the owner.
 Result<std::string, http::Response> writerOf(const Caller& caller, const http::Request& request) {
   if (caller.kind == Caller::Kind::kUser) {
@@ -105,7 +176,7 @@ std::string dashboardJson(const Dashboard& d) {
 }
 
 DashboardsApi::DashboardsApi(storage::Store& store, const Authenticator& auth, ApiLimits limits)
-    : store_(store), auth_(auth), limits_(limits) {}
+    : store_(store), auth_(auth), limits_(limits), rendered_(kRenderedDashboardBytes) {}
 
 Result<Caller, http::Response> DashboardsApi::authorize(const http::Request& request,
                                                         std::int64_t id, bool write) {
@@ -236,35 +307,19 @@ http::Response DashboardsApi::list(const Flavor& flavor, const http::Request& re
     return validationFailed(errors);
   }
 
-  // One row more than the page tells whether a next page exists. Each row is written into
-  // the body straight from the database's buffer: a page of dashboards is the largest
-  // answer of a read, and copying each row out first cost as much as writing it.
+  // One row more than the page tells whether a next page exists.
   const std::size_t page = limit.value_or(kMaxDashboardPage);
   const std::size_t skip = offset.value_or(0);
-  std::string body = flavor.wrap_lists ? "{\"items\":[" : "[";
-  std::size_t written = 0;
-  bool more = false;
+  DashboardPage body(rendered_, page, flavor.wrap_lists);
   auto visited = store_.visitDashboards(
-      project, user, page + 1, skip, [&](const domain::DashboardView& dashboard) {
-        if (written == page) {
-          more = true;
-          return;
-        }
-        if (written++ > 0) {
-          body += ',';
-        }
-        appendDashboardJson(body, dashboard);
-        if (written == 1) {
-          // Room for a page of rows like the first, so that the body is not copied again
-          // and again as it grows; past kListReserveLimit it grows as it must.
-          body.reserve(std::min(body.size() * page, kListReserveLimit) + 16);
-        }
-      });
+      project, user, page + 1, skip,
+      [&body](domain::DashboardKey key) { return body.writeHeld(key); },
+      [&body](const domain::DashboardView& dashboard) { body.writeRead(dashboard); });
   if (!visited) {
     return storeFailure(visited.error(), request);
   }
-  body += flavor.wrap_lists ? "]}" : "]";
-  http::Response response = http::jsonResponse(200, std::move(body));
+  const bool more = body.more();
+  http::Response response = http::jsonResponse(200, std::move(body).finish());
   if (more) {
     response.setHeader(
         "Link", nextLink(flavor.prefix + "/dashboards", {{"project_id", project},

@@ -11,6 +11,7 @@
 
 #include "api/auth.h"
 #include "api/common.h"
+#include "api/rendered_dashboards.h"
 #include "http/router.h"
 #include "storage/store.h"
 
@@ -18,6 +19,10 @@ namespace autoql::api {
 
 // Largest page of GET /dashboards, and its size when no limit is given.
 constexpr std::size_t kMaxDashboardPage = 1000;
+
+// The memory GET /dashboards may keep of rows it has written (see RenderedDashboards):
+// about 6,000 dashboards of 2 KB.
+constexpr std::size_t kRenderedDashboardBytes = 16 * 1024 * 1024;
 
 class DashboardsApi {
  public:
@@ -66,6 +71,7 @@ class DashboardsApi {
   storage::Store& store_;
   const Authenticator& auth_;
   ApiLimits limits_;
+  RenderedDashboards rendered_;
   Flavor root_{"", false, false};
   Flavor v1_{"/api/v1", true, true};
 };

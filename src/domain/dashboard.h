@@ -31,6 +31,13 @@ struct Dashboard {
   std::string updated_by;  // the user whose write made this version
 };
 
+// Which version of which dashboard. Every change to a dashboard makes a new version and
+// ids are never reused, so anything made from one version of a dashboard stays true of it.
+struct DashboardKey {
+  std::int64_t id = 0;
+  std::int64_t version = 0;
+};
+
 // A stored dashboard read in place (from the database's row buffer), for writing a page
 // of them out without copying each one first. Valid only while the call that hands it
 // over lasts.

@@ -86,19 +86,25 @@ class Store {
   }
 
   // Calls `each` for the owner's dashboards, newest first, skipping `offset` and at most
-  // `limit`, each read in place (the view is valid during its call only). `each` must not
-  // call the store.
+  // `limit`, each read in place (the view is valid during its call only).
+  //
+  // A store that finds a page's ids and versions in an index, without reading the rows,
+  // first asks `held` about each row in turn (when `held` is not empty). True means the
+  // caller already holds what it needs of that version of the row, which is then neither
+  // read nor passed to `each`. A store that reads whole rows in one go may never ask.
+  // Neither callback may call the store.
+  using DashboardHeld = std::function<bool(domain::DashboardKey)>;
   using DashboardVisitor = std::function<void(const domain::DashboardView&)>;
   virtual Result<void> visitDashboards(std::string_view project_id, std::string_view user_id,
                                        std::size_t limit, std::size_t offset,
-                                       const DashboardVisitor& each) = 0;
+                                       const DashboardHeld& held, const DashboardVisitor& each) = 0;
 
   // The same page, copied out.
   Result<std::vector<domain::Dashboard>> listDashboards(std::string_view project_id,
                                                         std::string_view user_id, std::size_t limit,
                                                         std::size_t offset) {
     std::vector<domain::Dashboard> page;
-    auto visited = visitDashboards(project_id, user_id, limit, offset,
+    auto visited = visitDashboards(project_id, user_id, limit, offset, {},
                                    [&page](const auto& view) { page.push_back(copyOf(view)); });
     if (!visited) {
       return visited.error();

@@ -125,6 +125,47 @@ TEST_F(Dashboards, ListsOwnDashboardsNewestFirst) {
   EXPECT_TRUE(headerOf(response, "Link").empty());
 }
 
+// Pages are written from memory for dashboards listed before (api/rendered_dashboards.h):
+// every list after a change must show each dashboard as GET shows it now.
+TEST_F(Dashboards, ListsShowEveryChangeAtOnce) {
+  std::vector<std::int64_t> ids;
+  for (const char* name : {"first", "second", "third"}) {
+    ids.push_back(createDashboard(client(), project_, user_, name));
+  }
+  const auto path = [](std::int64_t id) { return "/dashboards/" + std::to_string(id); };
+  // Both shapes of the list, each twice (the second from memory), against GET of each id.
+  const auto expectListsMatchGets = [&](const std::vector<std::int64_t>& listed) {
+    json::array expected;
+    for (auto it = listed.rbegin(); it != listed.rend(); ++it) {
+      const auto fetched = send(client(), "GET", path(*it));
+      ASSERT_EQ(fetched.status, 200u) << fetched.body;
+      expected.push_back(bodyJson(fetched));
+    }
+    for (int round = 0; round < 2; ++round) {
+      const auto root = send(client(), "GET", listTarget());
+      ASSERT_EQ(root.status, 200u) << root.body;
+      EXPECT_TRUE(sameJson(json::value(expected), bodyJson(root))) << root.body;
+      const auto v1 = send(client(), "GET", "/api/v1" + listTarget());
+      ASSERT_EQ(v1.status, 200u) << v1.body;
+      EXPECT_TRUE(sameJson(json::value(expected), bodyJson(v1).at("items"))) << v1.body;
+    }
+  };
+  expectListsMatchGets(ids);
+
+  const auto renamed =
+      sendJson(client(), "PUT", path(ids[1]), R"({"name":"second, renamed","data":[{"i":"new"}]})");
+  ASSERT_EQ(renamed.status, 200u) << renamed.body;
+  expectListsMatchGets(ids);
+
+  const auto restored = sendJson(client(), "POST", path(ids[1]) + "/restore", R"({"version":1})");
+  ASSERT_EQ(restored.status, 200u) << restored.body;
+  EXPECT_EQ(bodyJson(restored).at("name"), json::value("second"));
+  expectListsMatchGets(ids);
+
+  ASSERT_EQ(send(client(), "DELETE", path(ids[0])).status, 204u);
+  expectListsMatchGets({ids[1], ids[2]});
+}
+
 TEST_F(Dashboards, GetReturnsTheObjectWithEtag) {
   const auto created = create(R"([{"i":"a"}])", "Mine");
   ASSERT_EQ(created.status, 201u) << created.body;

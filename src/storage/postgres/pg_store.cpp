@@ -318,7 +318,10 @@ Result<Dashboard> PgStore::createDashboard(const domain::NewDashboard& input) {
 
 Result<void> PgStore::visitDashboards(std::string_view project_id, std::string_view user_id,
                                       std::size_t limit, std::size_t offset,
-                                      const DashboardVisitor& each) {
+                                      const DashboardHeld& /*held*/, const DashboardVisitor& each) {
+  // The whole rows come in one round trip; asking for the ids first and then for the rows
+  // not held would take two, and a snapshot shared by both.
+  //
   // The rows are visited after the connection is back in the pool, and never twice: a
   // query that failed and was tried again visited nothing the first time.
   std::optional<Rows> rows;

@@ -35,7 +35,7 @@ class PgStore final : public Store {
 
   Result<domain::Dashboard> createDashboard(const domain::NewDashboard& input) override;
   Result<void> visitDashboards(std::string_view project_id, std::string_view user_id,
-                               std::size_t limit, std::size_t offset,
+                               std::size_t limit, std::size_t offset, const DashboardHeld& held,
                                const DashboardVisitor& each) override;
   Result<domain::Dashboard> getDashboard(std::int64_t id) override;
   Result<DashboardWrite> updateDashboard(std::int64_t id, const domain::DashboardChanges& changes,

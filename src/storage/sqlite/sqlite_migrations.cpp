@@ -17,7 +17,7 @@ struct Migration {
 
 // Append only: a released migration is never edited, a change is a new migration.
 // Times are Unix milliseconds; JSON columns hold serialized text.
-constexpr std::array<Migration, 4> kMigrations{{
+constexpr std::array<Migration, 5> kMigrations{{
     {1, "dashboards and notifications", R"sql(
 CREATE TABLE dashboards (
   id          INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused after a delete
@@ -83,6 +83,12 @@ CREATE TABLE quick_start_topics (
   topics      TEXT NOT NULL,
   updated_at  INTEGER NOT NULL
 );
+)sql"},
+    {5, "dashboard pages from the index", R"sql(
+-- With the version in the index, a page's ids and versions are read without its rows:
+-- the API writes the rows it already holds as JSON from memory (api/rendered_dashboards.h).
+CREATE INDEX dashboards_by_owner_version ON dashboards (project_id, user_id, id DESC, version);
+DROP INDEX dashboards_by_owner;
 )sql"},
 }};
 

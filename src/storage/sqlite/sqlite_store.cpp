@@ -460,18 +460,45 @@ void SqliteStore::submit(Writer::Work work, Writer::Done done) {
 
 Result<void> SqliteStore::visitDashboards(std::string_view project_id, std::string_view user_id,
                                           std::size_t limit, std::size_t offset,
-                                          const DashboardVisitor& each) {
+                                          const DashboardHeld& held, const DashboardVisitor& each) {
   static const std::string kPage = select(kDashboardColumns,
                                           "FROM dashboards WHERE project_id = ? AND user_id = ? "
                                           "ORDER BY id DESC LIMIT ? OFFSET ?");
+  // From the index alone (dashboards_by_owner_version covers it): no row is read.
+  static const std::string kPageKeys =
+      "SELECT id, version FROM dashboards WHERE project_id = ? AND user_id = ? "
+      "ORDER BY id DESC LIMIT ? OFFSET ?";
+  static const std::string kOne = select(kDashboardColumns, "FROM dashboards WHERE id = ?");
+
+  const auto bindPage = [&](Statement& query) {
+    query.bind(1, project_id);
+    query.bind(2, user_id);
+    query.bind(3, static_cast<std::int64_t>(limit));
+    query.bind(4, static_cast<std::int64_t>(offset));
+  };
+  if (!held) {
+    return read([&](Connection& db) {
+      ScopedStatement page(db, kPage);
+      bindPage(*page);
+      while (page->step()) {
+        each(viewDashboard(*page));
+      }
+    });
+  }
+  // The keys and the rows not held are read in one snapshot, so every key finds its row.
   return read([&](Connection& db) {
-    ScopedStatement query(db, kPage);
-    query->bind(1, project_id);
-    query->bind(2, user_id);
-    query->bind(3, static_cast<std::int64_t>(limit));
-    query->bind(4, static_cast<std::int64_t>(offset));
-    while (query->step()) {
-      each(viewDashboard(*query));
+    ScopedStatement keys(db, kPageKeys);
+    bindPage(*keys);
+    while (keys->step()) {
+      const domain::DashboardKey key{keys->integer(0), keys->integer(1)};
+      if (held(key)) {
+        continue;
+      }
+      ScopedStatement row(db, kOne);
+      row->bind(1, key.id);
+      if (row->step()) {
+        each(viewDashboard(*row));
+      }
     }
   });
 }
