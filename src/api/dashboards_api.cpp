@@ -80,7 +80,7 @@ std::string versionInfoJson(const domain::DashboardVersionInfo& info) {
 // row, and no page would use them).
 class DashboardPage {
  public:
-  DashboardPage(RenderedDashboards& rendered, std::size_t page, bool wrap)
+  DashboardPage(RenderedJson& rendered, std::size_t page, bool wrap)
       : rendered_(rendered), page_(page), wrap_(wrap), body_(wrap ? "{\"items\":[" : "[") {}
 
   // For Store::DashboardHeld: true when the row is written from memory, or is the row past
@@ -94,7 +94,7 @@ class DashboardPage {
     if (written_ > 0) {
       body_ += ',';
     }
-    if (!rendered_.appendTo(body_, key)) {
+    if (!rendered_.appendTo(body_, {key.id, key.version})) {
       body_.resize(before);
       asked_ = key.id;
       return false;
@@ -135,7 +135,7 @@ class DashboardPage {
     }
   }
 
-  RenderedDashboards& rendered_;
+  RenderedJson& rendered_;
   const std::size_t page_;
   const bool wrap_;
   std::string body_;

@@ -11,7 +11,7 @@
 
 #include "api/auth.h"
 #include "api/common.h"
-#include "api/rendered_dashboards.h"
+#include "api/rendered_json.h"
 #include "http/router.h"
 #include "storage/store.h"
 
@@ -20,7 +20,7 @@ namespace autoql::api {
 // Largest page of GET /dashboards, and its size when no limit is given.
 constexpr std::size_t kMaxDashboardPage = 1000;
 
-// The memory GET /dashboards may keep of rows it has written (see RenderedDashboards):
+// The memory GET /dashboards may keep of rows it has written (see RenderedJson):
 // about 6,000 dashboards of 2 KB.
 constexpr std::size_t kRenderedDashboardBytes = 16 * 1024 * 1024;
 
@@ -71,7 +71,7 @@ class DashboardsApi {
   storage::Store& store_;
   const Authenticator& auth_;
   ApiLimits limits_;
-  RenderedDashboards rendered_;
+  RenderedJson rendered_;
   Flavor root_{"", false, false};
   Flavor v1_{"/api/v1", true, true};
 };

@@ -21,6 +21,10 @@ class JsonObjectWriter {
   // Appends the opening brace; close() appends the closing one.
   explicit JsonObjectWriter(std::string& out) : out_(out) { out_ += '{'; }
 
+  // Goes on with an object that `out` ends in, left open with at least one member by an
+  // earlier writer (one that was not closed).
+  static JsonObjectWriter continuing(std::string& out) { return JsonObjectWriter(out, false); }
+
   JsonObjectWriter& string(std::string_view name, std::string_view value);
   JsonObjectWriter& integer(std::string_view name, std::int64_t value);
   // Unix milliseconds as an ISO 8601 UTC string with milliseconds.
@@ -35,6 +39,8 @@ class JsonObjectWriter {
   void close() { out_ += '}'; }
 
  private:
+  JsonObjectWriter(std::string& out, bool first) : out_(out), first_(first) {}
+
   void name(std::string_view name);
 
   std::string& out_;

@@ -10,6 +10,7 @@
 #include "api/auth.h"
 #include "api/common.h"
 #include "api/notification_hub.h"
+#include "api/rendered_json.h"
 #include "http/router.h"
 #include "storage/store.h"
 
@@ -18,6 +19,10 @@ namespace autoql::api {
 // Largest page of the feed, and its size when no limit is given.
 constexpr std::size_t kMaxFeedPage = 100;
 constexpr std::size_t kDefaultFeedPage = 50;
+
+// The memory GET /notifications/{id} may keep of notifications it has written (see
+// RenderedJson).
+constexpr std::size_t kRenderedNotificationBytes = 8 * 1024 * 1024;
 
 class NotificationsApi {
  public:
@@ -39,12 +44,17 @@ class NotificationsApi {
   NotificationHub& hub_;
   const Authenticator& auth_;
   ApiLimits limits_;
+  RenderedJson rendered_;  // notifications' content, under (seq, 0)
 };
 
 // Serializes a notification as GET /notifications/{id} returns it; query_result is
 // spliced in as stored. `state` is null when not read for a recipient.
 std::string notificationJson(const storage::NotificationRecord& record);
 void appendNotificationJson(std::string& out, const storage::NotificationRecord& record);
+// The same in two parts: the content, as an object left open, then the state, which
+// closes it.
+void appendNotificationContent(std::string& out, const domain::Notification& notification);
+void appendNotificationState(std::string& out, std::optional<domain::NotificationState> state);
 
 // Serializes a feed item: no query_result (read it by id), created_at as Unix seconds
 // (what the AutoQL widgets read), `seq` as the stream's event id.

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -39,6 +40,17 @@ struct DashboardWrite {
 struct NotificationRecord {
   domain::Notification notification;
   std::optional<domain::NotificationState> state;  // nullopt: not read for a recipient
+};
+
+// Where one recipient's copy of a notification stands, without the notification's
+// content: enough for a caller that holds the content already (see findNotification).
+struct NotificationStanding {
+  std::int64_t seq = 0;  // never reused; the content under it never changes
+  // The recipient's state, and the project of the recipient's copy (the notification's
+  // own); nullopt and empty when the notification was not addressed to the user asked
+  // about, or no user was.
+  std::optional<domain::NotificationState> state;
+  std::string project_id;
 };
 
 class Store {
@@ -159,6 +171,11 @@ class Store {
   // user is a recipient. kNotFound when absent.
   virtual Result<NotificationRecord> getNotification(std::string_view notification_id,
                                                      std::string_view user_id) = 0;
+
+  // The same, without the content: only what getNotification would return as `seq`, the
+  // state and (for a recipient) the project, read from indexes. kNotFound when absent.
+  virtual Result<NotificationStanding> findNotification(std::string_view notification_id,
+                                                        std::string_view user_id) = 0;
 
   // One page of a recipient's feed (see FeedQuery), each with the recipient's state.
   // Served by an index: the cost does not grow with the size of the table.

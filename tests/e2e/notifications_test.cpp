@@ -466,6 +466,37 @@ TEST_F(NotificationFeed, RequiresProjectAndUser) {
 
 // --- 3. state ---
 
+// The content of a notification read before is written from memory
+// (api/rendered_json.h); the state must still be the recipient's state of now.
+TEST_F(NotificationState, ReadsAgainShowTheStateOfNowWithTheSameContent) {
+  const std::string id = newAlert(client(), project_, {u1_, u2_});
+  const auto read = [&](std::string_view prefix, const std::string& user) {
+    const auto response = send(client(), "GET", std::string(prefix) + id + "?user_id=" + user);
+    EXPECT_EQ(response.status, 200u) << response.body;
+    return response.status == 200 ? bodyJson(response) : json::value();
+  };
+  json::value first = read("/notifications/", u1_);
+  ASSERT_TRUE(first.is_object());
+  for (int round = 0; round < 2; ++round) {
+    EXPECT_TRUE(sameJson(first, read("/notifications/", u1_)));
+    EXPECT_TRUE(sameJson(first, read("/api/v1/rule-notifications/", u1_)));
+  }
+
+  ASSERT_EQ(putState(client(), id, project_, u1_, "ACKNOWLEDGED").status, 200u);
+  json::value expected = first;
+  expected.as_object()["state"] = "ACKNOWLEDGED";
+  EXPECT_TRUE(sameJson(expected, read("/notifications/", u1_)));
+  expected.as_object()["state"] = "UNACKNOWLEDGED";
+  EXPECT_TRUE(sameJson(expected, read("/notifications/", u2_)));
+
+  ASSERT_EQ(send(client(), "DELETE", "/notifications/" + id + "?" + owner(project_, u1_)).status,
+            204u);
+  expected.as_object()["state"] = nullptr;
+  EXPECT_TRUE(sameJson(expected, read("/notifications/", u1_)));
+  EXPECT_TRUE(sameJson(expected, read("/notifications/", u3_)));
+  EXPECT_EQ(stateOf(client(), id, u2_), "UNACKNOWLEDGED");
+}
+
 TEST_F(NotificationState, PutSetsTheCallersStateOnly) {
   const std::string id = newAlert(client(), project_, {u1_, u2_});
 

@@ -7,6 +7,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value_from.hpp>
 
+#include "storage/found_row.h"
 #include "storage/postgres/pg_migrations.h"
 #include "util/log.h"
 
@@ -119,10 +120,6 @@ void saveDashboard(Connection& db, const Dashboard& d) {
       "updated_by = $5 WHERE id = $6",
       {text(d.name), text(d.data_json), num(d.version), num(d.updated_at_ms), text(d.updated_by),
        num(d.id)});
-}
-
-Error notFound() {
-  return {Errc::kNotFound, "no such row"};
 }
 
 }  // namespace
@@ -347,13 +344,7 @@ Result<void> PgStore::visitDashboards(std::string_view project_id, std::string_v
 Result<Dashboard> PgStore::getDashboard(std::int64_t id) {
   std::optional<Dashboard> found;
   auto result = run([&](Connection& db) { found = loadDashboard(db, id, false); }, false);
-  if (!result) {
-    return result.error();
-  }
-  if (!found) {
-    return notFound();
-  }
-  return std::move(*found);
+  return foundRow(result, found);
 }
 
 Result<DashboardWrite> PgStore::changeDashboard(
@@ -494,13 +485,7 @@ Result<Dashboard> PgStore::getDashboardVersion(std::int64_t id, std::int64_t ver
         found->updated_by = rows.text(0, 3);
       },
       true);
-  if (!result) {
-    return result.error();
-  }
-  if (!found) {
-    return notFound();
-  }
-  return std::move(*found);
+  return foundRow(result, found);
 }
 
 Result<InsertResult> PgStore::insertNotification(const Notification& n) {
@@ -568,13 +553,31 @@ Result<NotificationRecord> PgStore::getNotification(std::string_view notificatio
         }
       },
       true);
-  if (!result) {
-    return result.error();
-  }
-  if (!record) {
-    return notFound();
-  }
-  return std::move(*record);
+  return foundRow(result, record);
+}
+
+Result<NotificationStanding> PgStore::findNotification(std::string_view notification_id,
+                                                       std::string_view user_id) {
+  std::optional<NotificationStanding> standing;
+  auto result = run(
+      [&](Connection& db) {
+        auto rows = db.exec(
+            "SELECT n.seq, r.state, r.project_id FROM notifications n "
+            "LEFT JOIN notification_recipients r ON r.notification_seq = n.seq AND "
+            "r.user_id = $2 WHERE n.notification_id = $1",
+            {text(notification_id), text(user_id)});
+        if (rows.empty()) {
+          return;
+        }
+        standing.emplace();
+        standing->seq = rows.integer(0, 0);
+        if (!user_id.empty() && !rows.isNull(0, 1)) {
+          standing->state = parseState(rows.text(0, 1));
+          standing->project_id = rows.text(0, 2);
+        }
+      },
+      true);
+  return foundRow(result, standing);
 }
 
 Result<std::vector<NotificationRecord>> PgStore::listFeed(const domain::FeedQuery& query) {

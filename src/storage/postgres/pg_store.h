@@ -52,6 +52,8 @@ class PgStore final : public Store {
   Result<InsertResult> insertNotification(const domain::Notification& notification) override;
   Result<NotificationRecord> getNotification(std::string_view notification_id,
                                              std::string_view user_id) override;
+  Result<NotificationStanding> findNotification(std::string_view notification_id,
+                                                std::string_view user_id) override;
   Result<std::vector<NotificationRecord>> listFeed(const domain::FeedQuery& query) override;
   Result<std::vector<NotificationRecord>> feedSince(std::string_view project_id,
                                                     std::string_view user_id,

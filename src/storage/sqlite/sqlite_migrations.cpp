@@ -86,7 +86,7 @@ CREATE TABLE quick_start_topics (
 )sql"},
     {5, "dashboard pages from the index", R"sql(
 -- With the version in the index, a page's ids and versions are read without its rows:
--- the API writes the rows it already holds as JSON from memory (api/rendered_dashboards.h).
+-- the API writes the rows it already holds as JSON from memory (api/rendered_json.h).
 CREATE INDEX dashboards_by_owner_version ON dashboards (project_id, user_id, id DESC, version);
 DROP INDEX dashboards_by_owner;
 )sql"},

@@ -6,6 +6,7 @@
 #include <optional>
 #include <utility>
 
+#include "storage/found_row.h"
 #include "storage/sqlite/sqlite_migrations.h"
 
 namespace autoql::storage::sqlite {
@@ -116,10 +117,6 @@ Notification readNotification(Statement& row) {
   n.received_at_ms = row.integer(11);
   n.body_sha256 = row.text(12);
   return n;
-}
-
-Error notFound() {
-  return {Errc::kNotFound, "no such row"};
 }
 
 // Notification columns prefixed for a join with notification_recipients (alias r).
@@ -506,13 +503,7 @@ Result<void> SqliteStore::visitDashboards(std::string_view project_id, std::stri
 Result<Dashboard> SqliteStore::getDashboard(std::int64_t id) {
   std::optional<Dashboard> found;
   auto result = read([&](Connection& db) { loadDashboard(db, id, found); });
-  if (!result) {
-    return result.error();
-  }
-  if (!found) {
-    return notFound();
-  }
-  return std::move(*found);
+  return foundRow(result, found);
 }
 
 Result<DashboardWrite> SqliteStore::changeDashboard(std::int64_t id,
@@ -628,13 +619,7 @@ Result<Dashboard> SqliteStore::getDashboardVersion(std::int64_t id, std::int64_t
     found->updated_at_ms = query->integer(2);
     found->updated_by = query->text(3);
   });
-  if (!result) {
-    return result.error();
-  }
-  if (!found) {
-    return notFound();
-  }
-  return std::move(*found);
+  return foundRow(result, found);
 }
 
 Result<DashboardWrite> SqliteStore::deleteDashboard(std::int64_t id,
@@ -703,6 +688,32 @@ void SqliteStore::notifyStored(Notification& n, const InsertResult& outcome) con
   }
 }
 
+Result<NotificationStanding> SqliteStore::findNotification(std::string_view notification_id,
+                                                           std::string_view user_id) {
+  // The notification by its unique index (which holds seq), the recipient by the
+  // recipients' primary key: the notification's row is not read.
+  static const std::string kStanding =
+      "SELECT n.seq, r.state, r.project_id FROM notifications n "
+      "LEFT JOIN notification_recipients r ON r.notification_seq = n.seq AND r.user_id = ? "
+      "WHERE n.notification_id = ?";
+  std::optional<NotificationStanding> standing;
+  auto result = read([&](Connection& db) {
+    ScopedStatement query(db, kStanding);
+    query->bind(1, user_id);
+    query->bind(2, notification_id);
+    if (!query->step()) {
+      return;
+    }
+    standing.emplace();
+    standing->seq = query->integer(0);
+    if (!user_id.empty() && !query->isNull(1)) {
+      standing->state = parseState(query->text(1));
+      standing->project_id = query->text(2);
+    }
+  });
+  return foundRow(result, standing);
+}
+
 Result<NotificationRecord> SqliteStore::getNotification(std::string_view notification_id,
                                                         std::string_view user_id) {
   std::optional<NotificationRecord> record;
@@ -731,13 +742,7 @@ Result<NotificationRecord> SqliteStore::getNotification(std::string_view notific
       }
     }
   });
-  if (!result) {
-    return result.error();
-  }
-  if (!record) {
-    return notFound();
-  }
-  return std::move(*record);
+  return foundRow(result, record);
 }
 
 Result<std::vector<NotificationRecord>> SqliteStore::listFeed(const domain::FeedQuery& query) {

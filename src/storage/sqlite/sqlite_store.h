@@ -70,6 +70,8 @@ class SqliteStore final : public Store {
   void insertNotificationAsync(domain::Notification notification, InsertDone done) override;
   Result<NotificationRecord> getNotification(std::string_view notification_id,
                                              std::string_view user_id) override;
+  Result<NotificationStanding> findNotification(std::string_view notification_id,
+                                                std::string_view user_id) override;
   Result<std::vector<NotificationRecord>> listFeed(const domain::FeedQuery& query) override;
   Result<std::vector<NotificationRecord>> feedSince(std::string_view project_id,
                                                     std::string_view user_id,

@@ -349,6 +349,37 @@ TEST_P(StoreTest, ReadsANotificationWithItsRecipientState) {
   EXPECT_EQ(store_->getNotification("nt_unknown", "").error().code, Errc::kNotFound);
 }
 
+TEST_P(StoreTest, FindsWhereARecipientsCopyStandsWithoutTheContent) {
+  ASSERT_TRUE(store_->insertNotification(notification("nt_3")).ok());
+  const auto full = store_->getNotification("nt_3", "u1");
+  ASSERT_TRUE(full.ok());
+
+  auto recipient = store_->findNotification("nt_3", "u1");
+  ASSERT_TRUE(recipient.ok()) << recipient.error().detail;
+  EXPECT_EQ(recipient->seq, full->notification.seq);
+  EXPECT_EQ(recipient->state, domain::NotificationState::kUnacknowledged);
+  EXPECT_EQ(recipient->project_id, "project");
+
+  ASSERT_TRUE(
+      store_->setNotificationState("nt_3", "project", "u1", domain::NotificationState::kDismissed)
+          .ok());
+  EXPECT_EQ(store_->findNotification("nt_3", "u1")->state, domain::NotificationState::kDismissed);
+  EXPECT_EQ(store_->findNotification("nt_3", "u2")->state,
+            domain::NotificationState::kUnacknowledged);
+
+  // No longer in u1's feed, never in u9's, and no user named: no state, no project.
+  ASSERT_TRUE(store_->removeFromFeed("nt_3", "project", "u1").ok());
+  for (const char* user : {"u1", "u9", ""}) {
+    auto other = store_->findNotification("nt_3", user);
+    ASSERT_TRUE(other.ok()) << user;
+    EXPECT_EQ(other->seq, full->notification.seq) << user;
+    EXPECT_FALSE(other->state.has_value()) << user;
+    EXPECT_EQ(other->project_id, "") << user;
+  }
+
+  EXPECT_EQ(store_->findNotification("nt_unknown", "u1").error().code, Errc::kNotFound);
+}
+
 TEST_P(StoreTest, ConcurrentIdenticalDeliveriesStoreOneRow) {
   std::atomic<int> inserted{0};
   std::atomic<int> duplicates{0};

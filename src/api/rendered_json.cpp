@@ -1,4 +1,4 @@
-#include "api/rendered_dashboards.h"
+#include "api/rendered_json.h"
 
 #include <mutex>
 
@@ -11,14 +11,14 @@ constexpr std::size_t kEntryOverhead = 96;
 
 }  // namespace
 
-bool RenderedDashboards::appendTo(std::string& out, domain::DashboardKey key) const {
+bool RenderedJson::appendTo(std::string& out, Key key) const {
   std::shared_lock lock(mutex_);
   const auto found = entries_.find(key.id);
   if (found == entries_.end() || found->second.version != key.version) {
     return false;
   }
   const Entry& entry = found->second;
-  // Read first: a write to the flag on every page would bounce its cache line between
+  // Read first: a write to the flag on every read would bounce its cache line between
   // the threads that read the same rows.
   if (!entry.used.load(std::memory_order_relaxed)) {
     entry.used.store(true, std::memory_order_relaxed);
@@ -27,7 +27,7 @@ bool RenderedDashboards::appendTo(std::string& out, domain::DashboardKey key) co
   return true;
 }
 
-void RenderedDashboards::hold(domain::DashboardKey key, std::string_view json) {
+void RenderedJson::hold(Key key, std::string_view json) {
   const std::size_t cost = json.size() + kEntryOverhead;
   if (cost > max_bytes_) {
     return;
@@ -48,12 +48,12 @@ void RenderedDashboards::hold(domain::DashboardKey key, std::string_view json) {
   bytes_ += cost;
 }
 
-void RenderedDashboards::sweep(std::size_t needed) {
+void RenderedJson::sweep(std::size_t needed) {
   // Sweeping down to three quarters spreads its cost over the rows that fill the room
   // again, instead of paying it for every new row once the room is full.
   const std::size_t target = max_bytes_ - max_bytes_ / 4;
   const std::size_t keep = needed >= target ? 0 : target - needed;
-  // Every row no page was written from since it was held or since the last sweep goes;
+  // Every row no read was written from since it was held or since the last sweep goes;
   // the others are marked unused for the next sweep.
   for (auto it = entries_.begin(); it != entries_.end();) {
     if (it->second.used.exchange(false, std::memory_order_relaxed)) {
@@ -70,12 +70,12 @@ void RenderedDashboards::sweep(std::size_t needed) {
   }
 }
 
-std::size_t RenderedDashboards::bytes() const {
+std::size_t RenderedJson::bytes() const {
   std::shared_lock lock(mutex_);
   return bytes_;
 }
 
-std::size_t RenderedDashboards::size() const {
+std::size_t RenderedJson::size() const {
   std::shared_lock lock(mutex_);
   return entries_.size();
 }

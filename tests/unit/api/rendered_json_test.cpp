@@ -1,7 +1,7 @@
-// The memory of written dashboards behind GET /dashboards: a row is served from it only
-// for the version it was written for, a newer version replaces it, and it stays within its
-// bound, dropping the rows no page has used first.
-#include "api/rendered_dashboards.h"
+// The memory of written JSON behind the busiest reads: a row is served from it only for
+// the version it was written for, a newer version replaces it, and it stays within its
+// bound, dropping the rows no read has used first.
+#include "api/rendered_json.h"
 
 #include <gtest/gtest.h>
 
@@ -13,7 +13,7 @@
 namespace autoql::api {
 namespace {
 
-std::string appended(const RenderedDashboards& rendered, domain::DashboardKey key) {
+std::string appended(const RenderedJson& rendered, RenderedJson::Key key) {
   std::string out = "[";
   if (!rendered.appendTo(out, key)) {
     EXPECT_EQ(out, "[");  // left as it was
@@ -22,8 +22,8 @@ std::string appended(const RenderedDashboards& rendered, domain::DashboardKey ke
   return out.substr(1);
 }
 
-TEST(RenderedDashboards, ServesARowOnlyForTheVersionItWasWrittenFor) {
-  RenderedDashboards rendered(1024 * 1024);
+TEST(RenderedJson, ServesARowOnlyForTheVersionItWasWrittenFor) {
+  RenderedJson rendered(1024 * 1024);
   EXPECT_EQ(appended(rendered, {7, 1}), "(not held)");
 
   rendered.hold({7, 1}, R"({"id":7,"version":1})");
@@ -32,8 +32,8 @@ TEST(RenderedDashboards, ServesARowOnlyForTheVersionItWasWrittenFor) {
   EXPECT_EQ(appended(rendered, {8, 1}), "(not held)");
 }
 
-TEST(RenderedDashboards, ANewerVersionReplacesTheOlderAndNotTheOtherWayRound) {
-  RenderedDashboards rendered(1024 * 1024);
+TEST(RenderedJson, ANewerVersionReplacesTheOlderAndNotTheOtherWayRound) {
+  RenderedJson rendered(1024 * 1024);
   rendered.hold({7, 1}, "v1");
   rendered.hold({7, 2}, "v2");
   EXPECT_EQ(appended(rendered, {7, 1}), "(not held)");
@@ -46,9 +46,9 @@ TEST(RenderedDashboards, ANewerVersionReplacesTheOlderAndNotTheOtherWayRound) {
   EXPECT_EQ(rendered.size(), 1U);
 }
 
-TEST(RenderedDashboards, StaysWithinItsBound) {
+TEST(RenderedJson, StaysWithinItsBound) {
   const std::size_t bound = 64 * 1024;
-  RenderedDashboards rendered(bound);
+  RenderedJson rendered(bound);
   const std::string row(1000, 'x');
   std::size_t most = 0;
   for (std::int64_t id = 1; id <= 1000; ++id) {
@@ -65,9 +65,9 @@ TEST(RenderedDashboards, StaysWithinItsBound) {
   EXPECT_LE(rendered.bytes(), bound);
 }
 
-TEST(RenderedDashboards, RowsInUseOutliveRowsNoPageUses) {
+TEST(RenderedJson, RowsInUseOutliveRowsNoPageUses) {
   // Room for about 60 rows of 1000 bytes; the first 10 are read again and again.
-  RenderedDashboards rendered(64 * 1024);
+  RenderedJson rendered(64 * 1024);
   const std::string row(1000, 'x');
   for (std::int64_t id = 1; id <= 10; ++id) {
     rendered.hold({id, 1}, row);
@@ -81,8 +81,8 @@ TEST(RenderedDashboards, RowsInUseOutliveRowsNoPageUses) {
   }
 }
 
-TEST(RenderedDashboards, ReadersAndWritersOnManyThreads) {
-  RenderedDashboards rendered(256 * 1024);
+TEST(RenderedJson, ReadersAndWritersOnManyThreads) {
+  RenderedJson rendered(256 * 1024);
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&rendered, t] {
