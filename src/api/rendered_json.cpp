@@ -9,6 +9,9 @@ namespace {
 // roughly, so that the bound is on memory rather than on text alone.
 constexpr std::size_t kEntryOverhead = 96;
 
+// A row is held only if it takes at most this share of the room.
+constexpr std::size_t kLargestShare = 16;
+
 }  // namespace
 
 bool RenderedJson::appendTo(std::string& out, Key key) const {
@@ -29,9 +32,6 @@ bool RenderedJson::appendTo(std::string& out, Key key) const {
 
 void RenderedJson::hold(Key key, std::string_view json) {
   const std::size_t cost = json.size() + kEntryOverhead;
-  if (cost > max_bytes_) {
-    return;
-  }
   std::unique_lock lock(mutex_);
   auto found = entries_.find(key.id);
   if (found != entries_.end()) {
@@ -40,6 +40,13 @@ void RenderedJson::hold(Key key, std::string_view json) {
     }
     bytes_ -= found->second.json.size() + kEntryOverhead;
     entries_.erase(found);
+  }
+
+  // One row that took much of the room would push out the many small rows the busiest
+  // reads are made of, and save little: writing out megabytes costs more than making
+  // them. Such rows are written out anew each time.
+  if (cost > max_bytes_ / kLargestShare) {
+    return;
   }
   if (bytes_ + cost > max_bytes_) {
     sweep(cost);

@@ -40,7 +40,8 @@ class RenderedJson {
   bool appendTo(std::string& out, Key key) const;
 
   // Holds `json` as the JSON of this version, in place of an older version's. A version
-  // older than the one held is ignored: a slower read may bring it after a newer one.
+  // older than the one held is ignored: a slower read may bring it after a newer one. A
+  // row larger than a sixteenth of the room is not held.
   void hold(Key key, std::string_view json);
 
   // The memory the held rows take (their JSON and a share for bookkeeping), and how many

@@ -65,6 +65,30 @@ TEST(RenderedJson, StaysWithinItsBound) {
   EXPECT_LE(rendered.bytes(), bound);
 }
 
+TEST(RenderedJson, ALargeRowDoesNotPushOutTheSmallOnes) {
+  const std::size_t bound = 64 * 1024;
+  RenderedJson rendered(bound);
+  const std::string row(1000, 'x');
+  for (std::int64_t id = 1; id <= 10; ++id) {
+    rendered.hold({id, 1}, row);
+  }
+
+  // Each of these would take more than a third of the room.
+  rendered.hold({100, 1}, std::string(bound / 3, 'y'));
+  rendered.hold({101, 1}, std::string(bound / 3, 'y'));
+  rendered.hold({102, 1}, std::string(bound / 3, 'y'));
+  EXPECT_EQ(appended(rendered, {100, 1}), "(not held)");
+  for (std::int64_t id = 1; id <= 10; ++id) {
+    EXPECT_EQ(appended(rendered, {id, 1}), row) << "row " << id;
+  }
+
+  // A row that grows too large to hold gives up the room of its older version.
+  rendered.hold({1, 2}, std::string(bound / 3, 'y'));
+  EXPECT_EQ(appended(rendered, {1, 1}), "(not held)");
+  EXPECT_EQ(appended(rendered, {1, 2}), "(not held)");
+  EXPECT_EQ(rendered.size(), 9U);
+}
+
 TEST(RenderedJson, RowsInUseOutliveRowsNoPageUses) {
   // Room for about 60 rows of 1000 bytes; the first 10 are read again and again.
   RenderedJson rendered(64 * 1024);
