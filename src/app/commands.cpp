@@ -56,6 +56,7 @@ http::ServerOptions serverOptions(const Config& config) {
   options.threads = config.threads;
   options.max_header_bytes = config.max_header;
   options.max_body_bytes = config.max_body;
+  options.max_body_memory = config.max_body_memory;
   options.header_timeout = config.header_timeout;
   options.request_timeout = config.request_timeout;
   options.idle_timeout = config.idle_timeout;

@@ -35,6 +35,7 @@ struct Config {
 
   // Limits on untrusted input (DESIGN 6).
   std::uint64_t max_body = 16 * 1024 * 1024;
+  std::uint64_t max_body_memory = 64 * 1024 * 1024;  // all connections' bodies at once
   std::size_t max_header = 16 * 1024;
   std::size_t max_json_depth = 64;
   std::chrono::milliseconds header_timeout{10'000};

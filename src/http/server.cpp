@@ -28,6 +28,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "http/body_budget.h"
 #include "http/event_stream.h"
 #include "http/problem.h"
 #include "http/wire_request.h"
@@ -113,6 +114,7 @@ struct Server::Impl {
 
   ServerOptions options;
   Dispatcher& dispatcher;
+  BodyBudget bodies{options.max_body_memory};
   std::shared_ptr<spdlog::logger> log;
   AccessLog access;
 
@@ -159,7 +161,10 @@ class Session : public std::enable_shared_from_this<Session> {
   Session(tcp::socket&& socket, Server::Impl& server, net::io_context& context)
       : stream_(std::move(socket)), server_(&server), context_(&context) {}
 
-  ~Session() { server_->sessionEnded(this); }
+  ~Session() {
+    giveBodyRoom();
+    server_->sessionEnded(this);
+  }
 
   void start() {
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
@@ -284,6 +289,13 @@ class Session : public std::enable_shared_from_this<Session> {
                           "Transfer-Encoding must be exactly \"chunked\" when present."));
     }
     stream_.expires_at(started_ + options().request_timeout);
+    if (!parser_->is_done() && !takeBodyRoom()) {
+      auto refused = problemResponse(503, "overloaded", "Overloaded",
+                                     "The server holds as many request bodies as it may; "
+                                     "send this one again shortly.");
+      refused.setHeader("Retry-After", "1");
+      return answerAndClose(std::move(refused));
+    }
     if (equalsIgnoreCase(parser_->get()[bhttp::field::expect], "100-continue")) {
       // The client waits for this before sending a large body (curl does from 1 KiB).
       static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
@@ -295,6 +307,23 @@ class Session : public std::enable_shared_from_this<Session> {
       return onReadBody({}, 0);  // no body (most GETs): nothing more to read
     }
     doReadBody();
+  }
+
+  // Takes room in the server's body budget for the body about to be read: the length it
+  // announces, or, for a chunked body whose length is not known, the most it may be.
+  // Given back when the request is answered (respond) or the connection ends.
+  bool takeBodyRoom() {
+    const std::uint64_t bytes = parser_->content_length().value_or(options().max_body_bytes);
+    if (!server_->bodies.take(bytes)) {
+      return false;
+    }
+    body_room_ = bytes;
+    return true;
+  }
+
+  void giveBodyRoom() {
+    server_->bodies.give(body_room_);
+    body_room_ = 0;
   }
 
   void onContinueSent(beast::error_code ec, std::size_t) {
@@ -400,6 +429,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void respond(Response response) {
+    giveBodyRoom();  // the handler is done with the body
     if (response.events) {
       if (method_ != Method::kHead && response.status == 200 && !server_->draining) {
         return startStream(std::move(response));
@@ -630,6 +660,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string request_id_;
   bool keep_alive_ = false;
   bool idle_ = false;
+  std::uint64_t body_room_ = 0;  // taken from the server's BodyBudget for this request
 
   // An open event stream (startStream).
   bool streaming_ = false;

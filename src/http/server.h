@@ -28,6 +28,9 @@ struct ServerOptions {
   std::size_t threads = 1;
   std::size_t max_header_bytes = 16 * 1024;
   std::uint64_t max_body_bytes = 16 * 1024 * 1024;
+  // Request bodies held in memory at once, across all connections (see BodyBudget); at
+  // least max_body_bytes.
+  std::uint64_t max_body_memory = 64 * 1024 * 1024;
   // From a connection's first byte of a request to the end of its header block.
   std::chrono::milliseconds header_timeout{10'000};
   // From a request's first byte to the end of its body, and for writing the response.

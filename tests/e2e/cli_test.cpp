@@ -78,6 +78,8 @@ TEST_F(Cli, BadOptionValueExits2WithOneLineNamingIt) {
       {"--port", "70000"},
       {"--max-body", "12XB"},
       {"--max-body", "0"},
+      {"--max-body-memory", "1MiB"},  // less than one body of the default --max-body
+      {"--max-body-memory", "a lot"},
       {"--max-header", "lots"},
       {"--webhook-tolerance", "-5s"},
       {"--webhook-tolerance", "soon"},

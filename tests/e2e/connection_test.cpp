@@ -321,6 +321,68 @@ TEST_F(Connections, ContentLengthShorterThanTheBodyTurnsTheRestIntoARefusedReque
   EXPECT_TRUE(listDashboardIds(*checker, "p", user).empty()) << "a fragment was stored";
 }
 
+// --- request bodies held at once ---
+
+// A new connection that sends `request` and reads its answer, headers included.
+ClientResponse answerTo(ServerProcess& server, std::string_view request) {
+  auto client = server.client();
+  return sendRaw(*client, request);
+}
+
+TEST_F(Connections, BodiesBeyondTheMemoryBoundAreRefusedUntilRoomIsFree) {
+  startServer({.extra_args = {"--max-body", "1MiB", "--max-body-memory", "2MiB"}});
+  const std::string user = uniqueId("user");
+  const std::string small = postRequest("/dashboards", dashboardBody("p", user, "small"));
+
+  // Two clients announce bodies of 1 MiB each and send only their first bytes: the server
+  // holds room for both, which is all it has. No token is needed to do this.
+  const std::string announced =
+      "POST /dashboards HTTP/1.1\r\nHost: e2e\r\nContent-Type: application/json\r\n"
+      "Content-Length: 1048576\r\n\r\n{\"project_id\":";
+  std::vector<std::unique_ptr<RawConnection>> holders;
+  for (int i = 0; i < 2; ++i) {
+    holders.push_back(std::make_unique<RawConnection>(server_->port()));
+    ASSERT_TRUE(holders.back()->open());
+    ASSERT_TRUE(holders.back()->write(announced));
+  }
+
+  // Any body now finds no room: 503 overloaded with Retry-After, and the body is not read
+  // (the connection closes). The holders' headers may take a moment to be read.
+  ClientResponse refused;
+  const auto started = SteadyClock::now();
+  do {
+    refused = answerTo(*server_, small);
+  } while (refused.status == 201 && SteadyClock::now() - started < 5s);
+  EXPECT_TRUE(isProblem(refused, 503, "overloaded"));
+  EXPECT_EQ(headerOf(refused, "Retry-After"), "1");
+  const std::string chunked =
+      chunkedRequest("POST", "/dashboards", dashboardBody("p", user, "chunked"), 64);
+  EXPECT_TRUE(isProblem(answerTo(*server_, chunked), 503, "overloaded"));
+
+  // A client that waits for 100 Continue is told before it sends its body.
+  RawConnection waiting(server_->port());
+  ASSERT_TRUE(waiting.open());
+  ASSERT_TRUE(
+      waiting.write("POST /dashboards HTTP/1.1\r\nHost: e2e\r\nContent-Type: application/json\r\n"
+                    "Expect: 100-continue\r\nContent-Length: 5000\r\n\r\n"));
+  EXPECT_EQ(waiting.readStatus(5s), 503u);
+
+  // Requests without a body are served as before.
+  auto reader = server_->client();
+  EXPECT_EQ(send(*reader, "GET", "/healthz").status, 200u);
+  const std::size_t listed_before = listDashboardIds(*reader, "p", user).size();
+
+  // Once the holders go, their room is free again.
+  holders.clear();
+  ClientResponse created;
+  const auto freed = SteadyClock::now();
+  do {
+    created = answerTo(*server_, small);
+  } while (created.status == 503 && SteadyClock::now() - freed < 5s);
+  EXPECT_EQ(created.status, 201u) << created.body;
+  EXPECT_EQ(listDashboardIds(*reader, "p", user).size(), listed_before + 1);
+}
+
 // --- graceful stop under load ---
 
 // What one client saw of one request during the stop.

@@ -1,0 +1,42 @@
+// The request bodies a server holds in memory at once, across all its connections.
+//
+// Each connection may read a body up to --max-body, but connections are not limited in
+// number, so without a bound on their sum a few hundred clients (no token needed: a body
+// is read before the route or the caller is known) could make the server hold gigabytes.
+// A body takes its room when its header arrives, before a byte of it is read, and gives
+// it back once its request is answered; a body that finds no room is refused with 503
+// and Retry-After, and the other connections go on being served.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+namespace autoql::http {
+
+class BodyBudget {
+ public:
+  explicit BodyBudget(std::uint64_t limit) : limit_(limit) {}
+
+  // Takes room for `bytes`; false, taking nothing, when that would pass the limit.
+  bool take(std::uint64_t bytes) {
+    std::uint64_t held = held_.load(std::memory_order_relaxed);
+    do {
+      if (bytes > limit_ - held) {
+        return false;
+      }
+    } while (!held_.compare_exchange_weak(held, held + bytes, std::memory_order_relaxed));
+    return true;
+  }
+
+  // Gives back room taken before.
+  void give(std::uint64_t bytes) { held_.fetch_sub(bytes, std::memory_order_relaxed); }
+
+  std::uint64_t held() const { return held_.load(std::memory_order_relaxed); }
+  std::uint64_t limit() const { return limit_; }
+
+ private:
+  const std::uint64_t limit_;
+  std::atomic<std::uint64_t> held_{0};
+};
+
+}  // namespace autoql::http
