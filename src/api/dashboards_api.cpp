@@ -86,7 +86,7 @@ class DashboardPage {
   // For Store::DashboardHeld: true when the row is written from memory, or is the row past
   // the page, which only tells that a next page exists and need not be read either.
   bool writeHeld(domain::DashboardKey key) {
-    if (written_ == page_) {
+    if (full()) {
       more_ = true;
       return true;
     }
@@ -104,7 +104,7 @@ class DashboardPage {
   }
 
   void writeRead(const domain::DashboardView& dashboard) {
-    if (written_ == page_) {
+    if (full()) {
       more_ = true;
       return;
     }
@@ -120,6 +120,7 @@ class DashboardPage {
   }
 
   bool more() const { return more_; }
+  std::size_t written() const { return written_; }
 
   std::string finish() && {
     body_ += wrap_ ? "]}" : "]";
@@ -127,6 +128,8 @@ class DashboardPage {
   }
 
  private:
+  bool full() const { return written_ == page_ || body_.size() >= kMaxDashboardPageBytes; }
+
   void rowWritten() {
     if (++written_ == 1) {
       // Room for a page of rows like the first, so that the body is not copied again and
@@ -318,14 +321,17 @@ http::Response DashboardsApi::list(const Flavor& flavor, const http::Request& re
   if (!visited) {
     return storeFailure(visited.error(), request);
   }
+  // The next page starts after the rows written, fewer than the limit when the page
+  // reached kMaxDashboardPageBytes first.
   const bool more = body.more();
+  const std::size_t next = skip + body.written();
   http::Response response = http::jsonResponse(200, std::move(body).finish());
   if (more) {
-    response.setHeader(
-        "Link", nextLink(flavor.prefix + "/dashboards", {{"project_id", project},
-                                                         {"user_id", user},
-                                                         {"limit", std::to_string(page)},
-                                                         {"offset", std::to_string(skip + page)}}));
+    response.setHeader("Link",
+                       nextLink(flavor.prefix + "/dashboards", {{"project_id", project},
+                                                                {"user_id", user},
+                                                                {"limit", std::to_string(page)},
+                                                                {"offset", std::to_string(next)}}));
   }
   return response;
 }

@@ -20,6 +20,11 @@ namespace autoql::api {
 // Largest page of GET /dashboards, and its size when no limit is given.
 constexpr std::size_t kMaxDashboardPage = 1000;
 
+// A page of GET /dashboards ends after the dashboard that takes its body past this size
+// (one dashboard, up to the body limit, always fits): a thousand large dashboards would
+// otherwise make one answer of gigabytes. Its Link header points at the rest.
+constexpr std::size_t kMaxDashboardPageBytes = 16 * 1024 * 1024;
+
 // The memory GET /dashboards may keep of rows it has written (see RenderedJson):
 // about 6,000 dashboards of 2 KB.
 constexpr std::size_t kRenderedDashboardBytes = 16 * 1024 * 1024;

@@ -452,6 +452,37 @@ TEST_F(Dashboards, PagesWithLinkHeader) {
   EXPECT_EQ(seen, ids);
 }
 
+TEST_F(Dashboards, LargeDashboardsEndAPageEarlyWithALinkToTheRest) {
+  // Newest first: two small, three of 6 MB, two small. The page ends after the dashboard
+  // that takes it past 16 MiB (the third large one), and its Link carries on from there.
+  const std::string tile = R"([{"i":"t","title":")" + repeat('x', 6'000'000) + R"("}])";
+  std::vector<std::int64_t> ids;
+  for (int i = 0; i < 7; ++i) {
+    const bool large = i >= 2 && i < 5;
+    const auto created = create(large ? tile : "[]", "d" + std::to_string(i));
+    ASSERT_EQ(created.status, 201u) << created.body.substr(0, 300);
+    ids.insert(ids.begin(), bodyJson(created).at("id").as_int64());
+  }
+
+  std::vector<std::int64_t> seen;
+  std::vector<std::size_t> page_sizes;
+  std::string target = listTarget();
+  while (!target.empty() && page_sizes.size() < 5) {
+    const auto response = send(client(), "GET", target);
+    ASSERT_EQ(response.status, 200u) << response.body.substr(0, 300);
+    EXPECT_LT(response.body.size(), 16u * 1024 * 1024 + 6'100'000);
+    const json::value body = bodyJson(response);
+    for (const json::value& dashboard : body.as_array()) {
+      seen.push_back(dashboard.at("id").as_int64());
+    }
+    page_sizes.push_back(body.as_array().size());
+    const std::string link = headerOf(response, "Link");
+    target = link.empty() ? "" : link.substr(1, link.find('>') - 1);
+  }
+  EXPECT_EQ(page_sizes, (std::vector<std::size_t>{5, 2}));
+  EXPECT_EQ(seen, ids);
+}
+
 TEST_F(Dashboards, FullLastPageHasNoLink) {
   createDashboard(client(), project_, user_, "a");
   createDashboard(client(), project_, user_, "b");
