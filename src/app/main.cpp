@@ -1,13 +1,37 @@
 // Entry point: parse the command line, set up logging, run the chosen subcommand.
+#include <malloc.h>
+
 #include <csignal>
+#include <cstdlib>
 #include <exception>
 
 #include "app/cli.h"
 #include "app/commands.h"
 #include "app/logging.h"
 
+namespace {
+
+// Blocks of this size or more are mapped on their own and unmapped when freed.
+constexpr int kMmapThreshold = 1024 * 1024;
+
+// glibc starts by mapping large blocks (bodies, parsed documents, answers of megabytes) on
+// their own, but once one is freed it raises that threshold to the block's size, and from
+// then on such blocks come from the arenas of the threads that made them, which do not
+// give memory back: an idle server that had parsed large bodies on its 16 workers held
+// hundreds of MiB it did not use. A fixed threshold keeps the first behaviour, unless the
+// operator has set one of their own with MALLOC_MMAP_THRESHOLD_.
+void keepLargeBlocksMapped() {
+  if (std::getenv("MALLOC_MMAP_THRESHOLD_") == nullptr) {
+    mallopt(M_MMAP_THRESHOLD, kMmapThreshold);
+  }
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   using autoql::app::Command;
+
+  keepLargeBlocksMapped();
 
   auto parsed = autoql::app::parseCommandLine(argc, argv);
   if (!parsed.invocation) {
