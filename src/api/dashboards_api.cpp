@@ -52,8 +52,10 @@ http::Response writeResponse(const Result<storage::DashboardWrite>& write,
   return dashboardResponse(200, write->dashboard);
 }
 
-// The most a dashboard page's body reserves ahead, whatever its first row suggests.
-constexpr std::size_t kListReserveLimit = 1024 * 1024;
+// The most a dashboard page's body reserves ahead, whatever its first row suggests: the
+// page size is a limit, most pages are shorter, and a reservation of 1 MiB or more is
+// mapped and unmapped for each request (see keepLargeBlocksMapped in main.cpp).
+constexpr std::size_t kListReserveLimit = 64 * 1024;
 
 // Joins serialized items as a JSON array, wrapped as {"items": [...]} when asked.
 std::string listBody(const std::vector<std::string>& items, bool wrap) {

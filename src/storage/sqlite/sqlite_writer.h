@@ -104,8 +104,10 @@ class Writer {
   void runAloneJob(Job& job);
   void reopenIfReadOnly();
   void checkpointIfDue();
+  void keepSavepointJournalsInMemory(bool in_memory);
 
   std::unique_ptr<Connection> connection_;
+  bool journals_in_memory_ = false;  // what connection_'s temp_store was last set to
   const Opener reopen_;
   const Committed committed_;
   std::mutex mutex_;
