@@ -12,6 +12,9 @@ namespace {
 // a hot standby).
 constexpr std::string_view kReadOnlyTransaction = "25006";
 
+// What counts as a large message (see Connection::carriedLargeMessage).
+constexpr std::size_t kLargeMessageBytes = 1024 * 1024;
+
 // SQLSTATE classes that mean "the database cannot serve now", not "this request is
 // wrong": connection exceptions (08), insufficient resources such as a full disk (53),
 // operator intervention such as a shutdown (57), serialization failures / deadlocks (40),
@@ -118,9 +121,27 @@ Rows Connection::exec(std::string_view sql, const std::vector<Param>& params) {
                                    nullptr, values.data(), nullptr, nullptr, /*resultFormat=*/0);
   const ExecStatusType status = PQresultStatus(result);
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+    noteSize(params, result);
     return Rows(result);
   }
   fail(result);
+}
+
+void Connection::noteSize(const std::vector<Param>& params, const pg_result* result) {
+  std::size_t bytes = 0;
+  for (const Param& param : params) {
+    bytes += param ? param->size() : 0;
+  }
+  const int rows = PQntuples(result);
+  const int columns = PQnfields(result);
+  for (int row = 0; row < rows && bytes < kLargeMessageBytes; ++row) {
+    for (int column = 0; column < columns; ++column) {
+      bytes += static_cast<std::size_t>(PQgetlength(result, row, column));
+    }
+  }
+  if (bytes >= kLargeMessageBytes) {
+    carried_large_ = true;
+  }
 }
 
 void Connection::execScript(std::string_view sql) {

@@ -85,6 +85,11 @@ class Connection {
   // session is read-only; the pool then drops it.
   bool healthy() const;
 
+  // True once a statement sent or received 1 MiB or more. libpq keeps its buffers at the
+  // size of the largest message a connection has carried for as long as it is open, so
+  // the pool closes such a connection rather than keep megabytes for every one it holds.
+  bool carriedLargeMessage() const { return carried_large_; }
+
   // True once a write was refused because the session is read-only. The refusal happened
   // before anything was applied, so the work may be tried again on a new connection.
   bool readOnly() const { return read_only_; }
@@ -99,8 +104,12 @@ class Connection {
   // Throws the PgError that `result` (owned, cleared here) describes.
   [[noreturn]] void fail(pg_result* result);
 
+  // Notes when a statement's parameters or its result reach kLargeMessageBytes.
+  void noteSize(const std::vector<Param>& params, const pg_result* result);
+
   pg_conn* conn_ = nullptr;
   bool read_only_ = false;
+  bool carried_large_ = false;
 };
 
 }  // namespace autoql::storage::postgres

@@ -36,7 +36,7 @@ std::unique_ptr<Connection> Pool::lease() {
 void Pool::giveBack(std::unique_ptr<Connection> connection) {
   {
     std::lock_guard lock(mutex_);
-    if (connection && connection->healthy()) {
+    if (connection && connection->healthy() && !connection->carriedLargeMessage()) {
       idle_.push_back(std::move(connection));
     } else {
       --open_;

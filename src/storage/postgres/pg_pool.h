@@ -24,7 +24,8 @@ class Pool {
   // kUnavailable when a new one cannot be opened.
   std::unique_ptr<Connection> lease();
 
-  // Takes a connection back; a broken one is closed instead.
+  // Takes a connection back; a broken one, or one that carried a large message, is
+  // closed instead (the next lease opens a new one).
   void giveBack(std::unique_ptr<Connection> connection);
 
   // Closes the idle connections, so that the next leases open new ones (which start with
