@@ -50,21 +50,33 @@ std::optional<std::string> tilesJson(const json::value& data, FieldErrors& error
     return std::nullopt;
   }
 
-  json::array tiles = data.get_array();
+  const json::array& given = data.get_array();
   bool all_objects = true;
-  for (std::size_t i = 0; i < tiles.size() && !full(errors); ++i) {
-    json::object* tile = tiles[i].if_object();
+  bool has_runtime_fields = false;
+  for (std::size_t i = 0; i < given.size() && !full(errors); ++i) {
+    const json::object* tile = given[i].if_object();
     if (tile == nullptr) {
       errors.push_back({"data[" + std::to_string(i) + "]", "must be an object"});
       all_objects = false;
       continue;
     }
     for (std::string_view field : kRuntimeTileFields) {
-      tile->stable_erase(field);  // erase() would move the last key into the gap
+      has_runtime_fields = has_runtime_fields || tile->contains(field);
     }
   }
   if (!all_objects) {
     return std::nullopt;
+  }
+  if (!has_runtime_fields) {
+    return json::serialize(given);
+  }
+
+  // A copy without them, made in the document's own memory (parsed bodies have an arena).
+  json::array tiles(given, data.storage());
+  for (json::value& tile : tiles) {
+    for (std::string_view field : kRuntimeTileFields) {
+      tile.get_object().stable_erase(field);  // erase() would move the last key into the gap
+    }
   }
   return json::serialize(tiles);
 }

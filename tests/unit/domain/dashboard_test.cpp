@@ -37,6 +37,15 @@ TEST(Dashboard, StripsRuntimeFieldsAndKeepsTheRest) {
                             {"i":"b","y":null,"big":9007199254740993,"t":"売上"}])"));
 }
 
+TEST(Dashboard, TilesWithoutRuntimeFieldsAreKeptAsGiven) {
+  const auto body = json::parse(R"({"project_id":"p","user_id":"u","name":"n","data":[
+      {"w":6,"i":"a","dataConfig":{"queryResponse":1}},{"t":"x"}]})");
+  auto parsed = parseNewDashboard(body);
+  ASSERT_TRUE(parsed.ok());
+  // A nested queryResponse is not a tile's runtime field.
+  EXPECT_EQ(parsed->data_json, R"([{"w":6,"i":"a","dataConfig":{"queryResponse":1}},{"t":"x"}])");
+}
+
 TEST(Dashboard, ReportsEveryInvalidField) {
   auto parsed = parseNewDashboard(json::parse(R"({"user_id":5,"name":"","data":[{},3]})"));
   ASSERT_FALSE(parsed.ok());
