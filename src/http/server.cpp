@@ -289,12 +289,9 @@ class Session : public std::enable_shared_from_this<Session> {
                           "Transfer-Encoding must be exactly \"chunked\" when present."));
     }
     stream_.expires_at(started_ + options().request_timeout);
-    if (!parser_->is_done() && !takeBodyRoom()) {
-      auto refused = problemResponse(503, "overloaded", "Overloaded",
-                                     "The server holds as many request bodies as it may; "
-                                     "send this one again shortly.");
-      refused.setHeader("Retry-After", "1");
-      return answerAndClose(std::move(refused));
+    // A body announced larger than the room left now is refused before it is sent.
+    if (!parser_->is_done() && !server_->bodies.fits(parser_->content_length().value_or(1))) {
+      return refuseBody();
     }
     if (equalsIgnoreCase(parser_->get()[bhttp::field::expect], "100-continue")) {
       // The client waits for this before sending a large body (curl does from 1 KiB).
@@ -309,15 +306,27 @@ class Session : public std::enable_shared_from_this<Session> {
     doReadBody();
   }
 
-  // Takes room in the server's body budget for the body about to be read: the length it
-  // announces, or, for a chunked body whose length is not known, the most it may be.
-  // Given back when the request is answered (respond) or the connection ends.
+  void refuseBody() {
+    auto refused = problemResponse(503, "overloaded", "Overloaded",
+                                   "The server holds as many request bodies as it may; "
+                                   "send this one again shortly.");
+    refused.setHeader("Retry-After", "1");
+    answerAndClose(std::move(refused));
+  }
+
+  // Takes room in the server's body budget for the body read so far, as it arrives, so
+  // that a client holds room only for bytes it has sent: one that announces a large body
+  // and stalls holds none. Given back when the request is answered (respond) or the
+  // connection ends.
   bool takeBodyRoom() {
-    const std::uint64_t bytes = parser_->content_length().value_or(options().max_body_bytes);
-    if (!server_->bodies.take(bytes)) {
+    const std::uint64_t read = parser_->get().body().size();
+    if (read <= body_room_) {
+      return true;
+    }
+    if (!server_->bodies.take(read - body_room_)) {
       return false;
     }
-    body_room_ = bytes;
+    body_room_ = read;
     return true;
   }
 
@@ -334,8 +343,21 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void doReadBody() {
-    bhttp::async_read(stream_, buffer_, *parser_,
-                      beast::bind_front_handler(&Session::onReadBody, shared_from_this()));
+    bhttp::async_read_some(stream_, buffer_, *parser_,
+                           beast::bind_front_handler(&Session::onBodyBytes, shared_from_this()));
+  }
+
+  void onBodyBytes(beast::error_code ec, std::size_t) {
+    if (ec) {
+      return failRead(ec);
+    }
+    if (!takeBodyRoom()) {
+      return refuseBody();
+    }
+    if (!parser_->is_done()) {
+      return doReadBody();
+    }
+    onReadBody({}, 0);
   }
 
   void onReadBody(beast::error_code ec, std::size_t) {

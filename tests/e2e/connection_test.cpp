@@ -333,38 +333,54 @@ TEST_F(Connections, BodiesBeyondTheMemoryBoundAreRefusedUntilRoomIsFree) {
   startServer({.extra_args = {"--max-body", "1MiB", "--max-body-memory", "2MiB"}});
   const std::string user = uniqueId("user");
   const std::string small = postRequest("/dashboards", dashboardBody("p", user, "small"));
+  const std::string header =
+      "POST /dashboards HTTP/1.1\r\nHost: e2e\r\nContent-Type: application/json\r\n";
 
-  // Two clients announce bodies of 1 MiB each and send only their first bytes: the server
-  // holds room for both, which is all it has. No token is needed to do this. (They wait
-  // for 100 Continue, which the server sends once it has taken the room.)
-  const std::string announced =
-      "POST /dashboards HTTP/1.1\r\nHost: e2e\r\nContent-Type: application/json\r\n"
-      "Expect: 100-continue\r\nContent-Length: 1048576\r\n\r\n";
+  // Clients that announce bodies and send none hold no room: others are served.
+  std::vector<std::unique_ptr<RawConnection>> stalled;
+  for (const std::string framing : {"Transfer-Encoding: chunked", "Content-Length: 1048576"}) {
+    for (int i = 0; i < 4; ++i) {
+      stalled.push_back(std::make_unique<RawConnection>(server_->port()));
+      ASSERT_TRUE(stalled.back()->open());
+      ASSERT_TRUE(stalled.back()->write(header + framing + "\r\n\r\n"));
+    }
+  }
+  EXPECT_EQ(answerTo(*server_, small).status, 201u);
+
+  // Two clients send most of a 1 MiB body each and stop: together they hold nearly all
+  // the room there is. No token is needed to do this.
+  constexpr std::size_t kSent = 1'048'000;
   std::vector<std::unique_ptr<RawConnection>> holders;
   for (int i = 0; i < 2; ++i) {
     holders.push_back(std::make_unique<RawConnection>(server_->port()));
     ASSERT_TRUE(holders.back()->open());
-    ASSERT_TRUE(holders.back()->write(announced));
-    ASSERT_EQ(holders.back()->readStatus(5s), 100u) << "holder " << i;
-    ASSERT_TRUE(holders.back()->write(R"({"project_id":)"));
+    ASSERT_TRUE(holders.back()->write(header + "Content-Length: 1048576\r\n\r\n" +
+                                      R"({"project_id":")" + repeat('p', kSent - 15)));
   }
 
-  // Any body now finds no room: 503 overloaded with Retry-After, and the body is not read
-  // (the connection closes).
-  const ClientResponse refused = answerTo(*server_, small);
+  // A client that waits for 100 Continue is told before it sends a body that would not
+  // fit (asking takes no room, so this also tells when the holders' bytes are in).
+  const std::string asking = header + "Expect: 100-continue\r\nContent-Length: 5000\r\n\r\n";
+  unsigned status = 0;
+  const auto started = SteadyClock::now();
+  while (status != 503 && SteadyClock::now() - started < 10s) {
+    RawConnection waiting(server_->port());
+    ASSERT_TRUE(waiting.open());
+    ASSERT_TRUE(waiting.write(asking));
+    status = waiting.readStatus(5s);
+  }
+  EXPECT_EQ(status, 503u);
+
+  // A body that finds no room: 503 overloaded with Retry-After, announced or chunked.
+  const std::string larger = postRequest(
+      "/dashboards", dashboardBody("p", user, "larger", "[{\"t\":\"" + repeat('x', 4000) + "\"}]"));
+  const ClientResponse refused = answerTo(*server_, larger);
   EXPECT_TRUE(isProblem(refused, 503, "overloaded"));
   EXPECT_EQ(headerOf(refused, "Retry-After"), "1");
-  const std::string chunked =
-      chunkedRequest("POST", "/dashboards", dashboardBody("p", user, "chunked"), 64);
+  const std::string chunked = chunkedRequest(
+      "POST", "/dashboards",
+      dashboardBody("p", user, "chunked", "[{\"t\":\"" + repeat('x', 4000) + "\"}]"), 512);
   EXPECT_TRUE(isProblem(answerTo(*server_, chunked), 503, "overloaded"));
-
-  // A client that waits for 100 Continue is told before it sends its body.
-  RawConnection waiting(server_->port());
-  ASSERT_TRUE(waiting.open());
-  ASSERT_TRUE(
-      waiting.write("POST /dashboards HTTP/1.1\r\nHost: e2e\r\nContent-Type: application/json\r\n"
-                    "Expect: 100-continue\r\nContent-Length: 5000\r\n\r\n"));
-  EXPECT_EQ(waiting.readStatus(5s), 503u);
 
   // Requests without a body are served as before.
   auto reader = server_->client();
@@ -376,7 +392,7 @@ TEST_F(Connections, BodiesBeyondTheMemoryBoundAreRefusedUntilRoomIsFree) {
   ClientResponse created;
   const auto freed = SteadyClock::now();
   do {
-    created = answerTo(*server_, small);
+    created = answerTo(*server_, larger);
   } while (created.status == 503 && SteadyClock::now() - freed < 5s);
   EXPECT_EQ(created.status, 201u) << created.body;
   EXPECT_EQ(listDashboardIds(*reader, "p", user).size(), listed_before + 1);
