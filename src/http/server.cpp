@@ -44,8 +44,10 @@ using tcp = net::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
 // After an error response the connection is closed. What the client is still sending is
-// read and dropped for this long (and this much) first: closing a socket with unread
-// data resets the connection, and the client might lose the response it has not read.
+// read and dropped for this long (and this much, or --max-body if that is more) first:
+// closing a socket with unread data resets the connection, and a client that writes its
+// whole body before it reads (most HTTP libraries) would lose the answer, such as a 503
+// and its Retry-After for a body the server had no room for.
 constexpr std::chrono::seconds kLingerTimeout{2};
 constexpr std::size_t kMaxLingerBytes = 8 * 1024 * 1024;
 // An idle connection closed by a graceful stop lingers this long: a request the client was
@@ -648,7 +650,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void drain(std::size_t drained) {
-    if (drained > kMaxLingerBytes) {
+    if (drained > std::max<std::uint64_t>(kMaxLingerBytes, options().max_body_bytes)) {
       return closeNow();
     }
     stream_.async_read_some(

@@ -398,6 +398,36 @@ TEST_F(Connections, BodiesBeyondTheMemoryBoundAreRefusedUntilRoomIsFree) {
   EXPECT_EQ(listDashboardIds(*reader, "p", user).size(), listed_before + 1);
 }
 
+TEST_F(Connections, AClientThatSendsItsWholeBodyFirstIsToldThereIsNoRoom) {
+  startServer({.extra_args = {"--max-body", "16MiB", "--max-body-memory", "16MiB"}});
+  const std::string header =
+      "POST /dashboards HTTP/1.1\r\nHost: e2e\r\nContent-Type: application/json\r\n";
+
+  // One client holds nearly all the room with most of a 16 MiB body.
+  RawConnection holder(server_->port());
+  ASSERT_TRUE(holder.open());
+  ASSERT_TRUE(holder.write(header + "Content-Length: 16777216\r\n\r\n" + R"({"project_id":")" +
+                           repeat('p', 16'776'000)));
+  const std::string asking = header + "Expect: 100-continue\r\nContent-Length: 5000\r\n\r\n";
+  unsigned status = 0;
+  const auto started = SteadyClock::now();
+  while (status != 503 && SteadyClock::now() - started < 10s) {
+    RawConnection waiting(server_->port());
+    ASSERT_TRUE(waiting.open());
+    ASSERT_TRUE(waiting.write(asking));
+    status = waiting.readStatus(5s);
+  }
+  ASSERT_EQ(status, 503u);
+
+  // A 15 MB body sent whole before the answer is read (as most HTTP libraries do): the
+  // server reads and drops it, so the client gets the 503 rather than a reset.
+  auto client = server_->client(10s);
+  const auto refused = sendJson(
+      *client, "POST", "/dashboards",
+      dashboardBody("p", uniqueId("user"), "big", "[{\"t\":\"" + repeat('x', 15'000'000) + "\"}]"));
+  EXPECT_TRUE(isProblem(refused, 503, "overloaded"));
+}
+
 // --- graceful stop under load ---
 
 // What one client saw of one request during the stop.
