@@ -323,6 +323,24 @@ TEST_F(Connections, ContentLengthShorterThanTheBodyTurnsTheRestIntoARefusedReque
 
 // --- request bodies held at once ---
 
+// Asks, with Expect: 100-continue, to send a 5000-byte body until the server says there is
+// no room (asking takes none) or 10 s pass; returns the last status (0 if none came).
+unsigned askUntilRefused(std::uint16_t port) {
+  const std::string asking =
+      "POST /dashboards HTTP/1.1\r\nHost: e2e\r\nContent-Type: application/json\r\n"
+      "Expect: 100-continue\r\nContent-Length: 5000\r\n\r\n";
+  unsigned status = 0;
+  const auto started = SteadyClock::now();
+  while (status != 503 && SteadyClock::now() - started < 10s) {
+    RawConnection waiting(port);
+    if (!waiting.open() || !waiting.write(asking)) {
+      return 0;
+    }
+    status = waiting.readStatus(5s);
+  }
+  return status;
+}
+
 // A new connection that sends `request` and reads its answer, headers included.
 ClientResponse answerTo(ServerProcess& server, std::string_view request) {
   auto client = server.client();
@@ -360,16 +378,7 @@ TEST_F(Connections, BodiesBeyondTheMemoryBoundAreRefusedUntilRoomIsFree) {
 
   // A client that waits for 100 Continue is told before it sends a body that would not
   // fit (asking takes no room, so this also tells when the holders' bytes are in).
-  const std::string asking = header + "Expect: 100-continue\r\nContent-Length: 5000\r\n\r\n";
-  unsigned status = 0;
-  const auto started = SteadyClock::now();
-  while (status != 503 && SteadyClock::now() - started < 10s) {
-    RawConnection waiting(server_->port());
-    ASSERT_TRUE(waiting.open());
-    ASSERT_TRUE(waiting.write(asking));
-    status = waiting.readStatus(5s);
-  }
-  EXPECT_EQ(status, 503u);
+  EXPECT_EQ(askUntilRefused(server_->port()), 503u);
 
   // A body that finds no room: 503 overloaded with Retry-After, announced or chunked.
   const std::string larger = postRequest(
@@ -408,16 +417,7 @@ TEST_F(Connections, AClientThatSendsItsWholeBodyFirstIsToldThereIsNoRoom) {
   ASSERT_TRUE(holder.open());
   ASSERT_TRUE(holder.write(header + "Content-Length: 16777216\r\n\r\n" + R"({"project_id":")" +
                            repeat('p', 16'776'000)));
-  const std::string asking = header + "Expect: 100-continue\r\nContent-Length: 5000\r\n\r\n";
-  unsigned status = 0;
-  const auto started = SteadyClock::now();
-  while (status != 503 && SteadyClock::now() - started < 10s) {
-    RawConnection waiting(server_->port());
-    ASSERT_TRUE(waiting.open());
-    ASSERT_TRUE(waiting.write(asking));
-    status = waiting.readStatus(5s);
-  }
-  ASSERT_EQ(status, 503u);
+  ASSERT_EQ(askUntilRefused(server_->port()), 503u);
 
   // A 15 MB body sent whole before the answer is read (as most HTTP libraries do): the
   // server reads and drops it, so the client gets the 503 rather than a reset.
