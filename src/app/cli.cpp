@@ -10,6 +10,7 @@
 #include <fstream>
 #include <functional>
 #include <iterator>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 
@@ -29,7 +30,7 @@ class OptionError : public std::runtime_error {
 struct RawOptions {
   std::string webhook_tolerance = "300s";
   std::string max_body = "16MiB";
-  std::string max_body_memory;  // four times --max-body when not given
+  std::optional<std::string> max_body_memory;  // four times --max-body when not given
   std::string max_header = "16KiB";
   std::string header_timeout = "10s";
   std::string request_timeout = "30s";
@@ -295,10 +296,9 @@ void finishConfig(const CLI::App& command, Config& config, const RawOptions& raw
   config.webhook_tolerance =
       duration("--webhook-tolerance", raw.webhook_tolerance, milliseconds(1000), hours(24));
   config.max_body = size("--max-body", raw.max_body, 1, 1024ULL * 1024 * 1024);
-  config.max_body_memory =
-      raw.max_body_memory.empty()
-          ? 4 * config.max_body
-          : size("--max-body-memory", raw.max_body_memory, config.max_body, 1024ULL << 30);
+  config.max_body_memory = raw.max_body_memory ? size("--max-body-memory", *raw.max_body_memory,
+                                                      config.max_body, 1024ULL << 30)
+                                               : 4 * config.max_body;
   config.max_header = size("--max-header", raw.max_header, 1024, 1024 * 1024);
   config.header_timeout =
       duration("--header-timeout", raw.header_timeout, milliseconds(100), hours(1));

@@ -80,6 +80,7 @@ TEST_F(Cli, BadOptionValueExits2WithOneLineNamingIt) {
       {"--max-body", "0"},
       {"--max-body-memory", "1MiB"},  // less than one body of the default --max-body
       {"--max-body-memory", "a lot"},
+      {"--max-body-memory", ""},
       {"--max-header", "lots"},
       {"--webhook-tolerance", "-5s"},
       {"--webhook-tolerance", "soon"},
