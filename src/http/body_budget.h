@@ -35,7 +35,6 @@ class BodyBudget {
   void give(std::uint64_t bytes) { held_.fetch_sub(bytes, std::memory_order_relaxed); }
 
   std::uint64_t held() const { return held_.load(std::memory_order_relaxed); }
-  std::uint64_t limit() const { return limit_; }
 
  private:
   const std::uint64_t limit_;

@@ -303,7 +303,7 @@ class Session : public std::enable_shared_from_this<Session> {
           beast::bind_front_handler(&Session::onContinueSent, shared_from_this()));
     }
     if (parser_->is_done()) {
-      return onReadBody({}, 0);  // no body (most GETs): nothing more to read
+      return onRequestRead();  // no body (most GETs): nothing more to read
     }
     doReadBody();
   }
@@ -359,13 +359,11 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!parser_->is_done()) {
       return doReadBody();
     }
-    onReadBody({}, 0);
+    onRequestRead();
   }
 
-  void onReadBody(beast::error_code ec, std::size_t) {
-    if (ec) {
-      return failRead(ec);
-    }
+  // The whole request has arrived.
+  void onRequestRead() {
     stream_.expires_never();  // the handler's time is bounded by the database, not here
     handleRequest(parser_->release());
   }
